@@ -1,0 +1,38 @@
+# The README's two commands: `make demo` and `make test`. Both install into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint graphviz tutorials notebooks bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# The `dot` program renders graphs. As root with apt-get we install Debian's package;
+# otherwise say how to get it and carry on (.dot output works without it).
+graphviz:
+	@if command -v dot >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's graphviz (for the dot program)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	else \
+		echo "note: the 'dot' program is missing; graph images need it (Debian/Ubuntu: sudo apt-get install graphviz;"; \
+		echo "      macOS: brew install graphviz; conda: conda install graphviz). .dot files are written without it."; \
+	fi
+
+test: $(STAMP) graphviz
+	$(BIN)/ruff check autodiff nets tests tutorials benchmarks
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+demo: $(STAMP) graphviz
+	MPLBACKEND=Agg $(BIN)/python -m autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5 --out out/demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check autodiff nets tests tutorials benchmarks
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

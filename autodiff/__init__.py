@@ -1,0 +1,31 @@
+"""autodiff: record a function's evaluation trace and differentiate it four ways.
+
+>>> import autodiff as ad
+>>> t = ad.trace(lambda x1, x2: x1 * x2 + ad.exp(x1 * x2) - ad.sin(x2), 1.5, 0.5)
+>>> t.reverse().gradient            # reverse mode: one sweep, whole gradient
+>>> t.forward("x1").output         # forward mode: one sweep per input
+>>> ad.numeric.grad(t, 1.5, 0.5)   # finite differences
+>>> t.to_sympy()                    # symbolic
+"""
+
+from . import numeric, symbolic
+from .dual import Dual
+from .forward import jacfwd, jvp
+from .functions import (
+    abs, absolute, broadcast_to, concatenate, cos, dot, erf, exp, getitem, log, matmul, max, maximum, mean,
+    minimum, pow, power, relu, reshape, sigmoid, sin, sqrt, sum, tan, tanh, transpose, where,
+)
+from .graph import Node
+from .numeric import gradcheck
+from .primitives import REGISTRY, Primitive, ShapeError
+from .reverse import grad, hessian, hvp, jacrev, value_and_grad, vjp
+from .trace import Trace, Variable, trace
+
+__all__ = [
+    "Dual", "Node", "Primitive", "REGISTRY", "ShapeError", "Trace", "Variable",
+    "trace", "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "hvp", "hessian", "gradcheck",
+    "numeric", "symbolic",
+    "abs", "absolute", "broadcast_to", "concatenate", "cos", "dot", "erf", "exp", "getitem", "log", "matmul",
+    "max", "maximum", "mean", "minimum", "pow", "power", "relu", "reshape", "sigmoid", "sin", "sqrt", "sum",
+    "tan", "tanh", "transpose", "where",
+]

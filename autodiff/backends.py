@@ -1,0 +1,209 @@
+"""The vocabularies in which primitive rules are written.
+
+Every value rule and derivative rule in :mod:`autodiff.primitives` is a plain Python function of a
+*backend* ``m`` and its inputs, e.g. ``lambda m, x: m.sin(x)`` and ``lambda m, x, y: m.cos(x)``.
+Handing the same rule a different backend interprets it differently:
+
+* ``MATH``   - Python floats, through the ``math`` module (fast scalar traces);
+* ``NUMPY``  - numpy arrays (and complex numbers, for the complex step);
+* ``SYMPY``  - SymPy expressions (the symbolic form of a trace);
+* ``GENERIC`` (built in :mod:`autodiff.primitives`) - traced nodes and dual numbers, so that the
+  derivative rules are themselves differentiable (Hessians by forward-over-reverse).
+
+This is what lets each derivative be written exactly once.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import sympy as sp
+
+try:  # scipy's erf is vectorised C; without scipy we map math.erf over the array.
+    from scipy.special import erf as _np_erf  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the environment
+    _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
+
+    def _np_erf(x):
+        x = np.asarray(x)
+        if np.iscomplexobj(x):
+            raise TypeError("erf is not defined here for complex input")
+        return _erf_ufunc(x).astype(np.result_type(x.dtype, np.float32))
+
+
+class Backend(SimpleNamespace):
+    """A named set of functions that rules call as ``m.exp(x)``, ``m.sum(x, axis)`` ..."""
+
+    def __repr__(self) -> str:
+        return f"<backend {self.name}>"
+
+
+# ----------------------------------------------------------------------------------------- numpy
+def _np_sigmoid(x):
+    # Never exponentiate a positive number: exact and finite for |x| up to the float range.
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype if x.dtype.kind in "fc" else float)
+
+
+def _np_heaviside(z, at0):
+    z = np.asarray(z)
+    dtype = z.dtype if z.dtype.kind == "f" else np.float64
+    return np.heaviside(z, at0).astype(dtype, copy=False)
+
+
+def sum_to(x, shape):
+    """Sum ``x`` down to ``shape``: the adjoint of broadcasting ``shape`` up to ``x.shape``."""
+    xs = np.shape(x)
+    if xs == tuple(shape):
+        return x
+    if not shape:
+        return np.sum(x)
+    lead = len(xs) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and xs[i + lead] != 1)
+    return np.sum(x, axis=axes, keepdims=True).reshape(shape)
+
+
+def _np_index_add(g, index, shape):
+    out = np.zeros(shape, dtype=np.result_type(g))
+    np.add.at(out, index, g)
+    return out
+
+
+def _np_swap_last(x):
+    return np.swapaxes(x, -1, -2)
+
+
+NUMPY = Backend(
+    name="numpy",
+    exp=np.exp, log=np.log, sqrt=np.sqrt, sin=np.sin, cos=np.cos, tan=np.tan, tanh=np.tanh,
+    sigmoid=_np_sigmoid, erf=_np_erf, abs=np.abs, sign=np.sign, heaviside=_np_heaviside,
+    maximum=np.maximum, minimum=np.minimum, where=np.where, pi=np.pi,
+    sum=lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    mean=lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+    max=lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    relu=lambda x: np.maximum(x, 0),
+    mask=lambda cond, when=True: np.asarray(cond, dtype=bool) if when else ~np.asarray(cond, dtype=bool),
+    reshape=lambda x, shape: np.reshape(x, shape),
+    transpose=lambda x, axes=None: np.transpose(x, axes),
+    swap_last=_np_swap_last,
+    broadcast_to=lambda x, shape: np.broadcast_to(x, shape),
+    sum_to=sum_to,
+    matmul=np.matmul,
+    getitem=lambda x, index: x[index],
+    index_add=_np_index_add,
+    concatenate=lambda xs, axis=0: np.concatenate(xs, axis=axis),
+    shape=np.shape,
+    primal=lambda x: x,
+)
+
+
+# ------------------------------------------------------------------------------------------ math
+def _float_fallback(math_fn, np_fn):
+    """``math_fn`` on floats, with numpy's answer (inf, nan) where ``math`` would raise."""
+
+    def f(x):
+        try:
+            return math_fn(x)
+        except (ValueError, OverflowError, ZeroDivisionError, TypeError):
+            with np.errstate(all="ignore"):
+                return complex(np_fn(x)) if isinstance(x, complex) else float(np_fn(np.float64(x)))
+
+    f.__name__ = math_fn.__name__
+    return f
+
+
+def _math_sigmoid(x):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _math_heaviside(z, at0):
+    return 1.0 if z > 0 else (float(at0) if z == 0 else 0.0)
+
+
+def _math_sign(x):
+    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0 * x)
+
+
+def _math_where(c, a, b):
+    return a if c else b
+
+
+def _math_sum(x, axis=None, keepdims=False):
+    return x
+
+
+MATH = Backend(
+    name="math",
+    exp=_float_fallback(math.exp, np.exp), log=_float_fallback(math.log, np.log),
+    sqrt=_float_fallback(math.sqrt, np.sqrt), sin=_float_fallback(math.sin, np.sin),
+    cos=_float_fallback(math.cos, np.cos), tan=math.tan, tanh=math.tanh, sigmoid=_math_sigmoid,
+    erf=math.erf, abs=abs, sign=_math_sign, heaviside=_math_heaviside,
+    maximum=lambda a, b: a if a >= b else (b if b > a else a + b), minimum=lambda a, b: a if a <= b else (b if b < a else a + b),
+    where=_math_where, pi=math.pi,
+    sum=_math_sum, mean=_math_sum, max=_math_sum,
+    relu=lambda x: x if not x <= 0 else 0.0,
+    mask=lambda cond, when=True: bool(cond) is when,
+    sum_to=lambda x, shape: x,
+    shape=lambda x: (),
+    primal=lambda x: x,
+)
+# The structural operations on a Python float are the numpy ones (they return numpy scalars/arrays).
+for _name in ("reshape", "transpose", "swap_last", "broadcast_to", "matmul", "getitem", "index_add", "concatenate"):
+    setattr(MATH, _name, getattr(NUMPY, _name))
+
+
+def _math_pow(x, y):
+    try:
+        r = x**y
+    except (ZeroDivisionError, OverflowError):
+        r = None
+    if r is None or type(r) is complex and not isinstance(x, complex):
+        with np.errstate(all="ignore"):
+            return float(np.power(np.float64(x), np.float64(y)))
+    return r
+
+
+def _math_div(x, y):
+    try:
+        return x / y
+    except ZeroDivisionError:
+        with np.errstate(all="ignore"):
+            return float(np.divide(np.float64(x), np.float64(y)))
+
+
+MATH.pow = _math_pow
+MATH.div = _math_div
+NUMPY.pow = np.power
+NUMPY.div = np.divide
+
+
+# ----------------------------------------------------------------------------------------- sympy
+def _sp_sigmoid(x):
+    return 1 / (1 + sp.exp(-x))
+
+
+SYMPY = Backend(
+    name="sympy",
+    exp=sp.exp, log=sp.log, sqrt=sp.sqrt, sin=sp.sin, cos=sp.cos, tan=sp.tan, tanh=sp.tanh,
+    sigmoid=_sp_sigmoid, erf=sp.erf, abs=sp.Abs, sign=sp.sign,
+    heaviside=lambda z, at0: sp.Heaviside(z, sp.nsimplify(at0)), relu=lambda x: sp.Max(x, 0),
+    mask=lambda cond, when=True: sp.Piecewise((1, cond), (0, True)) if when else sp.Piecewise((0, cond), (1, True)),
+    maximum=sp.Max, minimum=sp.Min, where=lambda c, a, b: sp.Piecewise((a, c), (b, True)), pi=sp.pi,
+    pow=lambda x, y: x**y, div=lambda x, y: x / y,
+    sum_to=lambda x, shape: x, shape=lambda x: (), primal=lambda x: x,
+)
+
+
+def backend_of(values) -> Backend:
+    """MATH when every value is a Python number, NUMPY for arrays; GENERIC is chosen by the caller."""
+    for v in values:
+        t = type(v)
+        if t is not float and t is not int and t is not bool:
+            return NUMPY
+    return MATH

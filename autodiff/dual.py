@@ -1,0 +1,61 @@
+"""Forward mode: dual numbers x + ẋε with ε² = 0.
+
+Applying a primitive to duals applies its forward (jvp) rule, so ``f(Dual(x, ẋ))`` returns
+``Dual(f(x), f'(x)·ẋ)``: one pass gives one directional derivative. A tangent with one extra leading
+axis (shape ``(k, *x.shape)``) carries k directions through the same pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .operators import Operators
+from .primitives import Primitive, Tracer, choose_backend
+from .primitives.core import evaluate
+
+
+class Dual(Tracer, Operators):
+    """A value with its tangent: ``Dual(value, tangent)``."""
+
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, primal, tangent):
+        self.primal = primal
+        self.tangent = tangent
+
+    @classmethod
+    def _apply(cls, prim: Primitive, args: tuple, params: dict):
+        xs = [a.primal if isinstance(a, Dual) else a for a in args]
+        ts = [a.tangent if isinstance(a, Dual) else None for a in args]
+        y = evaluate(prim, choose_backend(xs), xs, params)
+        t = tangent_rule(prim, ts, xs, y, params)
+        return y if t is None else cls(y, t)
+
+    def _primal(self):
+        return self.primal
+
+    @property
+    def value(self):
+        return self.primal
+
+    def __repr__(self) -> str:
+        return f"Dual({self.primal!r}, {self.tangent!r})"
+
+
+def is_batched(t, x) -> bool:
+    return t is not None and np.ndim(t) == np.ndim(x) + 1 and np.ndim(t) > 0
+
+
+def tangent_rule(prim: Primitive, ts, xs, y, params):
+    """``prim``'s jvp; a batch of tangents (one leading axis more than the value) is mapped over."""
+    if any(is_batched(t, x) for t, x in zip(ts, xs)):
+        k = next(np.shape(t)[0] for t, x in zip(ts, xs) if is_batched(t, x))
+        rows = [tangent_rule(prim, [None if t is None else (t[i] if is_batched(t, x) else t) for t, x in zip(ts, xs)],
+                             xs, y, params) for i in range(k)]
+        if all(r is None for r in rows):
+            return None
+        return np.stack([np.zeros(np.shape(y)) if r is None else r for r in rows])
+    live = [t for t in ts if t is not None]
+    if not live:
+        return None
+    return prim.jvp(choose_backend([*xs, *live]), ts, xs, y, **params)

@@ -1,0 +1,136 @@
+"""What a primitive is, the registry that holds them all, and ``bind``, which applies one.
+
+A :class:`Primitive` carries everything any part of the toolkit knows about one operation:
+
+* ``impl(m, *xs, **params)``       - its value, written against a backend ``m``;
+* ``jvp(m, ts, xs, y, **params)``  - forward rule: input tangents ``ts`` (None = zero) -> output tangent;
+* ``vjp(m, g, xs, y, needs, **params)`` - reverse rule: output adjoint ``g`` -> one adjoint per input
+  (``None`` where ``needs[i]`` is false), each already reduced to that input's shape;
+* ``partials``                     - for elementwise primitives, the local derivatives ∂y/∂x_i, each a
+  function ``(m, *xs, y, **params)`` or a constant; ``jvp`` and ``vjp`` are derived from them;
+* ``display``                      - how a trace row prints, e.g. ``"{0}·{1}"`` or ``"sin({0})"``.
+
+The SymPy form is not a separate field: it is ``impl`` run with the SymPy backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..backends import MATH, NUMPY, Backend
+
+
+class ShapeError(ValueError):
+    """Inputs whose shapes cannot be combined by an operation (the shapes are in the message)."""
+
+
+class Tracer:
+    """Base of the values that intercept primitives: graph nodes and dual numbers."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _apply(cls, prim: Primitive, args: tuple, params: dict) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Primitive:
+    """One operation, declared once. See the module docstring for the meaning of each rule."""
+
+    __slots__ = ("name", "impl", "jvp", "vjp", "partials", "display", "elementwise", "linear", "arity")
+
+    def __init__(self, name: str, impl: Callable, jvp: Callable, vjp: Callable, display: str,
+                 partials: tuple | None = None, linear: bool = False, arity: int | None = None):
+        self.name = name
+        self.impl = impl
+        self.jvp = jvp
+        self.vjp = vjp
+        self.partials = partials
+        self.display = display
+        self.elementwise = partials is not None
+        self.linear = linear  # linear in its (traced) inputs: the jvp is the primitive applied to tangents
+        self.arity = arity
+
+    def __call__(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def format(self, args: list[str], params: dict | None = None) -> str:
+        """The right-hand side of a trace row, e.g. ``"v1·v2"``, from the operands' printed names."""
+        params = dict(params or {})
+        shown = {k: format_param(v) for k, v in params.items()}
+        axis = params.get("axis")
+        shown["axis_kw"] = "" if axis is None else f", axis={axis}"
+        shown["args"] = ", ".join(args)
+        return self.display.format(*args, **shown)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+def format_param(v) -> str:
+    """A constant parameter as it prints in a trace row (indices as Python writes them)."""
+    if isinstance(v, tuple) and v and any(isinstance(i, (slice, type(Ellipsis), type(None))) for i in v):
+        return ", ".join(format_param(i) for i in v)
+    if isinstance(v, slice):
+        parts = ["" if p is None else str(p) for p in (v.start, v.stop, v.step)]
+        return ":".join(parts[:2]) + (f":{parts[2]}" if v.step is not None else "")
+    if v is Ellipsis:
+        return "..."
+    if hasattr(v, "shape") and getattr(v, "ndim", 0) > 0:
+        return f"<{'×'.join(map(str, v.shape))} array>" if v.size > 6 else str(v.tolist())
+    return str(v)
+
+
+REGISTRY: dict[str, Primitive] = {}
+
+
+def register(prim: Primitive) -> Primitive:
+    if prim.name in REGISTRY:
+        raise ValueError(f"primitive {prim.name!r} is already registered")
+    REGISTRY[prim.name] = prim
+    return prim
+
+
+def get(name: str) -> Primitive:
+    """The registered primitive called ``name``."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown primitive {name!r}; known: {', '.join(sorted(REGISTRY))}") from None
+
+
+GENERIC = Backend(name="generic")  # filled in by primitives/__init__.py once every primitive exists
+
+
+def choose_backend(values) -> Backend:
+    """GENERIC if any value is a tracer, MATH if all are Python numbers, else NUMPY."""
+    kind = MATH
+    for v in values:
+        t = type(v)
+        if t is float or t is int or t is bool:
+            continue
+        if isinstance(v, Tracer):
+            return GENERIC
+        kind = NUMPY
+    return kind
+
+
+def evaluate(prim: Primitive, m: Backend, values, params: dict):
+    """``prim.impl`` with numpy's shape errors turned into a :class:`ShapeError` that names the shapes."""
+    try:
+        return prim.impl(m, *values, **params)
+    except ValueError as e:
+        if isinstance(e, ShapeError) or m.name == "sympy":
+            raise
+        shapes = ", ".join(str(m.shape(v)) if not isinstance(v, (list, tuple)) else
+                           "[" + ", ".join(str(NUMPY.shape(m.primal(u))) for u in v) + "]" for v in values)
+        raise ShapeError(f"{prim.name}: cannot combine inputs of shapes {shapes} ({e})") from None
+
+
+def bind(prim: Primitive, *args, **params):
+    """Apply ``prim``: on tracers the outermost tracer type decides; on plain values just compute."""
+    for a in args:
+        if isinstance(a, Tracer):
+            return type(a)._apply(prim, args, params)
+    return evaluate(prim, choose_backend(args), args, params)

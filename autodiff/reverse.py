@@ -1,0 +1,225 @@
+"""Reverse mode: the adjoint sweep, and the functions built on it.
+
+The adjoint of a variable is v̄ᵢ = ∂f/∂vᵢ = Σ_{children j} v̄ⱼ · ∂vⱼ/∂vᵢ. Starting from ȳ = 1 at the output
+and visiting the nodes in reverse evaluation order, each node hands its adjoint to its parents through
+its primitive's vjp rule; one sweep gives the derivative with respect to every input. The same sweep
+is ``nets.Tensor.backward()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .graph import Node, toposort
+from .primitives import choose_backend, primal
+from .trace import Trace, Variable, as_input, format_value
+
+_NO_PARAMS: dict = {}
+
+
+def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> dict:
+    """Propagate ``seeds`` (one adjoint per output) back through the graph.
+
+    Returns ``{node: adjoint}`` for the leaves (and for every node when ``retain`` is true). An
+    intermediate adjoint is dropped as soon as it has been passed on, so memory stays bounded by the
+    graph's width rather than its length.
+    """
+    adj: dict = {}
+    for o, s in zip(outputs, seeds):
+        adj[o] = s if o not in adj else adj[o] + s
+    for node in reversed(toposort(outputs)):
+        prim = node.prim
+        if prim is None:
+            continue
+        g = adj.get(node) if retain else adj.pop(node, None)
+        if g is None:
+            continue
+        parents = node.parents
+        xs = [p.value if isinstance(p, Node) else p for p in parents]
+        needs = [isinstance(p, Node) for p in parents]
+        xs.append(g)
+        m = choose_backend(xs)
+        xs.pop()
+        contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or _NO_PARAMS))
+        for p, c in zip(parents, contributions):
+            if c is not None:
+                old = adj.get(p)
+                adj[p] = c if old is None else old + c
+    return adj
+
+
+def _zeros_like(v):
+    v = primal(v)
+    return 0.0 if isinstance(v, (int, float)) else np.zeros_like(v, dtype=np.result_type(v, float))
+
+
+def _check_seed(seed, value, what: str):
+    if np.shape(primal(seed)) != np.shape(primal(value)):
+        raise ValueError(f"{what} has shape {np.shape(primal(seed))}, but the value it seeds has shape "
+                         f"{np.shape(primal(value))}")
+    return seed
+
+
+def _output_seeds(outputs: Sequence, seed) -> list:
+    if seed is None:
+        for o in outputs:
+            if np.ndim(primal(o.value)) != 0:
+                raise ValueError(f"an output has shape {np.shape(primal(o.value))}: give a seed (an adjoint of that "
+                                 "shape) to choose which combination of outputs to differentiate")
+        return [1.0] * len(outputs)
+    seeds = list(seed) if len(outputs) > 1 else [seed]
+    if len(seeds) != len(outputs):
+        raise ValueError(f"got {len(seeds)} seeds for {len(outputs)} outputs; give one adjoint per output")
+    return [_check_seed(s, o.value, f"the seed for output {i + 1}") for i, (s, o) in enumerate(zip(seeds, outputs))]
+
+
+class Adjoints:
+    """The result of an adjoint sweep: ``adjoints[v]`` for every variable, and the input ``gradient``."""
+
+    def __init__(self, trace: Trace, adjoints: dict, seed):
+        self.trace = trace
+        self.seed = seed
+        self.by_variable: dict[Variable, object] = {
+            v: adjoints[v.node] if v.node in adjoints else _zeros_like(v.value) for v in trace.nodes}
+
+    def __getitem__(self, key):
+        return self.by_variable[key if isinstance(key, Variable) else self.trace.variable(key)]
+
+    @property
+    def adjoints(self) -> list:
+        """Every variable's adjoint v̄ᵢ, in trace order."""
+        return [self.by_variable[v] for v in self.trace.nodes]
+
+    @property
+    def gradient(self):
+        """The adjoints of the inputs: a tuple, or a single value for a one-input trace."""
+        g = tuple(self.by_variable[v] for v in self.trace.inputs)
+        return g if len(g) != 1 else g[0]
+
+    def __repr__(self) -> str:
+        return "Adjoints(" + ", ".join(f"{v.name}̄={format_value(a)}" for v, a in self.by_variable.items()) + ")"
+
+
+def adjoint_sweep(trace: Trace, seed=None) -> Adjoints:
+    outputs = [v.node for v in trace.outputs]
+    seeds = _output_seeds(outputs, seed)
+    return Adjoints(trace, backward(outputs, seeds, retain=True), seeds)
+
+
+# --- function transformations ------------------------------------------------------------------------
+def _argnums(argnums, n: int) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -n <= a < n:
+            raise ValueError(f"argnums {argnums!r} does not fit a call with {n} positional arguments")
+    return tuple(a % n for a in nums)
+
+
+def _call_traced(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...]):
+    nodes = {i: Node(as_input(args[i]), name=f"x{i + 1}") for i in nums}
+    out = f(*[nodes.get(i, a) for i, a in enumerate(args)], **kwargs)
+    return nodes, out
+
+
+def _require_node(f, out, what: str):
+    if not isinstance(out, Node):
+        name = getattr(f, "__name__", "the function")
+        raise TypeError(f"{what}: {name} returned a {type(out).__name__} that does not depend on the "
+                        "differentiated arguments; return a value computed from them")
+
+
+def vjp(f: Callable, *primals, **kwargs):
+    """``(f(*primals), vjp_fn)`` where ``vjp_fn(ȳ)`` returns one adjoint per primal (a tuple)."""
+    nums = tuple(range(len(primals)))
+    nodes, out = _call_traced(f, primals, kwargs, nums)
+    multiple = isinstance(out, (tuple, list))
+    outs = list(out) if multiple else [out]
+    for o in outs:
+        _require_node(f, o, "vjp")
+
+    def vjp_fn(cotangent):
+        seeds = [_check_seed(c, o.value, "the cotangent") for c, o in
+                 zip(list(cotangent) if multiple else [cotangent], outs)]
+        if len(seeds) != len(outs):
+            raise ValueError(f"got {len(seeds)} cotangents for {len(outs)} outputs")
+        adj = backward(outs, seeds)
+        return tuple(adj.get(nodes[i], _zeros_like(nodes[i].value)) for i in nums)
+
+    values = tuple(o.value for o in outs)
+    return (values if multiple else values[0]), vjp_fn
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """A function returning ``(f(x), ∇f(x))``; the gradient is a tuple when ``argnums`` is a tuple."""
+
+    def value_and_grad_f(*args, **kwargs):
+        nums = _argnums(argnums, len(args))
+        nodes, out = _call_traced(f, args, kwargs, nums)
+        _require_node(f, out, "grad")
+        if np.ndim(primal(out.value)) != 0:
+            raise TypeError(f"grad needs a scalar output, but the function returned shape "
+                            f"{np.shape(primal(out.value))}; use jacrev or vjp for vector outputs")
+        adj = backward([out], [1.0])
+        grads = tuple(adj.get(nodes[i], _zeros_like(nodes[i].value)) for i in nums)
+        return out.value, (grads[0] if isinstance(argnums, int) else grads)
+
+    value_and_grad_f.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
+    return value_and_grad_f
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """∇f by one reverse sweep. ``argnums`` picks the arguments (an int, or a tuple giving a tuple)."""
+    vg = value_and_grad(f, argnums)
+
+    def grad_f(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
+
+    grad_f.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return grad_f
+
+
+def jacrev(f: Callable, argnums: int = 0) -> Callable:
+    """The Jacobian by reverse mode: one trace, then one adjoint sweep per output entry.
+
+    The result has shape ``out.shape + x.shape``.
+    """
+
+    def jac(*args, **kwargs):
+        (num,) = _argnums(argnums, len(args))
+        nodes, out = _call_traced(f, args, kwargs, (num,))
+        _require_node(f, out, "jacrev")
+        x, y = nodes[num].value, primal(out.value)
+        rows = []
+        for j in range(int(np.size(y))):
+            seed = np.zeros(np.shape(y))
+            seed.flat[j] = 1.0
+            adj = backward([out], [seed if np.ndim(y) else 1.0])
+            rows.append(np.asarray(adj.get(nodes[num], _zeros_like(x)), dtype=float))
+        return np.reshape(np.stack(rows), np.shape(y) + np.shape(x))
+
+    return jac
+
+
+def hvp(f: Callable, x, v):
+    """The Hessian-vector product H(x)·v by forward-over-reverse: the directional derivative of ∇f along v."""
+    from .forward import jvp
+
+    return jvp(grad(f), (x,), (v,))[1]
+
+
+def hessian(f: Callable) -> Callable:
+    """The Hessian ∇²f(x), one forward-over-reverse pass per input entry; shape ``x.shape + x.shape``."""
+
+    def hess(x):
+        x = as_input(x)
+        n = int(np.size(x))
+        cols = []
+        for i in range(n):
+            e = np.zeros(np.shape(x))
+            e.flat[i] = 1.0
+            cols.append(np.asarray(primal(hvp(f, x, e if np.ndim(x) else 1.0)), dtype=float))
+        return np.reshape(np.stack(cols, axis=-1), np.shape(x) + np.shape(x))
+
+    return hess
