@@ -55,6 +55,14 @@ def _zeros_like(v):
     return 0.0 if isinstance(v, (int, float)) else np.zeros_like(v, dtype=np.result_type(v, float))
 
 
+def unit_seed(value):
+    """The adjoint 1 of a scalar output, in the output's own type (a float32 loss seeds float32 adjoints)."""
+    value = primal(value)
+    if isinstance(value, (int, float)):
+        return 1.0
+    return np.ones_like(value)[()] if np.ndim(value) == 0 else np.ones_like(value)
+
+
 def _check_seed(seed, value, what: str):
     if np.shape(primal(seed)) != np.shape(primal(value)):
         raise ValueError(f"{what} has shape {np.shape(primal(seed))}, but the value it seeds has shape "
@@ -68,7 +76,7 @@ def _output_seeds(outputs: Sequence, seed) -> list:
             if np.ndim(primal(o.value)) != 0:
                 raise ValueError(f"an output has shape {np.shape(primal(o.value))}: give a seed (an adjoint of that "
                                  "shape) to choose which combination of outputs to differentiate")
-        return [1.0] * len(outputs)
+        return [unit_seed(o.value) for o in outputs]
     seeds = list(seed) if len(outputs) > 1 else [seed]
     if len(seeds) != len(outputs):
         raise ValueError(f"got {len(seeds)} seeds for {len(outputs)} outputs; give one adjoint per output")
@@ -161,7 +169,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         if np.ndim(primal(out.value)) != 0:
             raise TypeError(f"grad needs a scalar output, but the function returned shape "
                             f"{np.shape(primal(out.value))}; use jacrev or vjp for vector outputs")
-        adj = backward([out], [1.0])
+        adj = backward([out], [unit_seed(out.value)])
         grads = tuple(adj.get(nodes[i], _zeros_like(nodes[i].value)) for i in nums)
         return out.value, (grads[0] if isinstance(argnums, int) else grads)
 

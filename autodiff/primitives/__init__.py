@@ -43,6 +43,7 @@ for _name in ("sign", "heaviside", "mask"):
     setattr(GENERIC, _name, _constant(_name))
 
 GENERIC.pi = math.pi
+GENERIC.two_over_sqrt_pi = 2 / math.sqrt(math.pi)
 GENERIC.where = lambda cond, a, b: bind(REGISTRY["where"], a, b, cond=primal(cond))
 GENERIC.sum = lambda x, axis=None, keepdims=False: bind(REGISTRY["sum"], x, axis=axis, keepdims=keepdims)
 GENERIC.mean = lambda x, axis=None, keepdims=False: bind(REGISTRY["mean"], x, axis=axis, keepdims=keepdims)

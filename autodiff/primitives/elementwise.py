@@ -78,7 +78,7 @@ tan = elementwise("tan", lambda m, x: m.tan(x), (lambda m, x, y: 1 + y * y,), "t
 tanh = elementwise("tanh", lambda m, x: m.tanh(x), (lambda m, x, y: 1 - y * y,), "tanh({0})")
 sigmoid = elementwise("sigmoid", lambda m, x: m.sigmoid(x), (lambda m, x, y: y * (1 - y),), "σ({0})")
 erf = elementwise("erf", lambda m, x: m.erf(x),
-                  (lambda m, x, y: m.exp(-x * x) * (2 / m.sqrt(m.pi)),), "erf({0})")
+                  (lambda m, x, y: m.two_over_sqrt_pi * m.exp(-x * x),), "erf({0})")
 
 # --- piecewise (the conventions above) ---------------------------------------------------------
 relu = elementwise("relu", lambda m, x: m.relu(x), (lambda m, x, y: m.heaviside(x, 0),), "relu({0})")
