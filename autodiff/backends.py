@@ -48,14 +48,6 @@ def _np_sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype if x.dtype.kind in "fc" else float)
 
 
-def _np_log(x):
-    # A Python-number argument (the constant base of 2**x) must stay a weakly typed Python float, or
-    # numpy's float64 scalar would upcast a float32 adjoint.
-    if type(x) is float or type(x) is int:
-        return math.log(x) if x > 0 else float(np.log(np.float64(x)))
-    return np.log(x)
-
-
 def _np_heaviside(z, at0):
     z = np.asarray(z)
     dtype = z.dtype if z.dtype.kind == "f" else np.float64
@@ -86,7 +78,7 @@ def _np_swap_last(x):
 
 NUMPY = Backend(
     name="numpy",
-    exp=np.exp, log=_np_log, sqrt=np.sqrt, sin=np.sin, cos=np.cos, tan=np.tan, tanh=np.tanh,
+    exp=np.exp, log=np.log, sqrt=np.sqrt, sin=np.sin, cos=np.cos, tan=np.tan, tanh=np.tanh,
     sigmoid=_np_sigmoid, erf=_np_erf, abs=np.abs, sign=np.sign, heaviside=_np_heaviside,
     maximum=np.maximum, minimum=np.minimum, where=np.where, pi=math.pi, two_over_sqrt_pi=2 / math.sqrt(math.pi),
     sum=lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
