@@ -54,6 +54,21 @@ def _np_heaviside(z, at0):
     return np.heaviside(z, at0).astype(dtype, copy=False)
 
 
+def _weak(fn):
+    """``fn`` that answers a Python number with a Python float.
+
+    numpy returns a float64 *scalar* for ``np.log(2)``; unlike a Python float it takes part in type
+    promotion and would turn a float32 adjoint into float64 (PyTorch likewise lets 0-d values adapt).
+    """
+
+    def f(*args):
+        r = fn(*args)
+        return float(r) if type(r) is np.float64 and all(type(a) is float or type(a) is int for a in args) else r
+
+    f.__name__ = getattr(fn, "__name__", "f")
+    return f
+
+
 def sum_to(x, shape):
     """Sum ``x`` down to ``shape``: the adjoint of broadcasting ``shape`` up to ``x.shape``."""
     xs = np.shape(x)
@@ -78,7 +93,8 @@ def _np_swap_last(x):
 
 NUMPY = Backend(
     name="numpy",
-    exp=np.exp, log=np.log, sqrt=np.sqrt, sin=np.sin, cos=np.cos, tan=np.tan, tanh=np.tanh,
+    exp=_weak(np.exp), log=_weak(np.log), sqrt=_weak(np.sqrt), sin=_weak(np.sin), cos=_weak(np.cos),
+    tan=_weak(np.tan), tanh=_weak(np.tanh),
     sigmoid=_np_sigmoid, erf=_np_erf, abs=np.abs, sign=np.sign, heaviside=_np_heaviside,
     maximum=np.maximum, minimum=np.minimum, where=np.where, pi=math.pi, two_over_sqrt_pi=2 / math.sqrt(math.pi),
     sum=lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
@@ -179,8 +195,8 @@ def _math_div(x, y):
 
 MATH.pow = _math_pow
 MATH.div = _math_div
-NUMPY.pow = np.power
-NUMPY.div = np.divide
+NUMPY.pow = _weak(np.power)
+NUMPY.div = _weak(np.divide)
 
 
 # ----------------------------------------------------------------------------------------- sympy

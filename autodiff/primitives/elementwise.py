@@ -14,19 +14,7 @@ maximum/minimum split the adjoint equally between tied inputs; log'(0) = 1/0 = i
 
 from __future__ import annotations
 
-import numpy as np
-
 from .core import Primitive, register
-
-_float64 = np.float64
-
-
-def _local(d, m, xs, y, params):
-    """A partial's value. One computed from constants alone comes back from numpy as a float64 scalar,
-    which would promote a float32 adjoint; as a Python float it is weakly typed (as 0-d values are in
-    PyTorch)."""
-    v = d(m, *xs, y, **params)
-    return float(v) if type(v) is _float64 else v
 
 
 def _derive_jvp(partials):
@@ -38,7 +26,7 @@ def _derive_jvp(partials):
             if type(d) is int:
                 term = t if d == 1 else -t
             else:
-                term = t * _local(d, m, xs, y, params)
+                term = t * d(m, *xs, y, **params)
             out = term if out is None else out + term
         if out is not None and m.shape(out) != m.shape(y):
             out = m.broadcast_to(out, m.shape(y))  # a tangent of a broadcast input
@@ -57,7 +45,7 @@ def _derive_vjp(partials):
             if type(d) is int:
                 c = g if d == 1 else -g
             else:
-                c = g * _local(d, m, xs, y, params)
+                c = g * d(m, *xs, y, **params)
             out.append(m.sum_to(c, m.shape(x)))
         return out
 
