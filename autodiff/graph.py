@@ -11,6 +11,7 @@ from itertools import count
 from operator import attrgetter
 
 from .operators import Operators
+from .backends import MATH
 from .primitives import Primitive, Tracer, choose_backend
 from .primitives.core import evaluate
 
@@ -33,8 +34,17 @@ class Node(Tracer, Operators):
 
     @classmethod
     def _apply(cls, prim: Primitive, args: tuple, params: dict) -> Node:
-        values = [a.value if isinstance(a, Node) else a for a in args]
-        return cls(evaluate(prim, choose_backend(values), values, params), prim, args, params)
+        # The hot path of tracing: one pass collects the values and notices anything that is not a
+        # Python number (then the backend is chosen properly).
+        values = []
+        plain = True
+        for a in args:
+            v = a.value if isinstance(a, Node) else a
+            values.append(v)
+            if plain and type(v) is not float and type(v) is not int:
+                plain = False
+        m = MATH if plain else choose_backend(values)
+        return cls(evaluate(prim, m, values, params), prim, args, params)
 
     def _primal(self):
         return self.value
@@ -47,17 +57,16 @@ class Node(Tracer, Operators):
 
 def toposort(outputs) -> list[Node]:
     """Every node the outputs depend on, in evaluation order (iterative: no recursion limit)."""
-    seen: set = set()
     stack = [o for o in outputs if isinstance(o, Node)]
+    seen = set(stack)
     order = []
+    push, mark, visit = stack.append, seen.add, order.append
     while stack:
         node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        order.append(node)
+        visit(node)
         for p in node.parents:
-            if isinstance(p, Node) and p not in seen:
-                stack.append(p)
+            if p not in seen and isinstance(p, Node):
+                mark(p)
+                push(p)
     order.sort(key=attrgetter("id"))
     return order

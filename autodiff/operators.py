@@ -1,6 +1,7 @@
 """Python's operators on traced values, shared by graph nodes and dual numbers.
 
-Each operator is one call of :func:`~autodiff.primitives.bind` on a registered primitive, so ``x * y``
+Each operator applies one registered primitive through the tracer's ``_apply`` (what
+:func:`~autodiff.primitives.bind` would call: the first tracer among the operands decides), so ``x * y``
 records a ``mul`` node when x is a :class:`~autodiff.graph.Node` and applies the ``mul`` forward rule when
 x is a :class:`~autodiff.dual.Dual`. Comparisons and ``bool`` look at the primal values: Python control
 flow follows the values, and a trace records the branch that was taken.
@@ -9,6 +10,8 @@ flow follows the values, and a trace records the branch that was taken.
 from __future__ import annotations
 
 from .primitives import REGISTRY, bind, primal
+
+_NO_PARAMS: dict = {}  # shared and never mutated
 
 _add, _sub, _mul, _div = REGISTRY["add"], REGISTRY["sub"], REGISTRY["mul"], REGISTRY["div"]
 _pow, _neg, _abs, _matmul = REGISTRY["pow"], REGISTRY["neg"], REGISTRY["abs"], REGISTRY["matmul"]
@@ -27,43 +30,43 @@ class Operators:
     __array_ufunc__ = None  # numpy defers to us: ndarray * node calls node.__rmul__
 
     def __add__(self, other):
-        return bind(_add, self, other)
+        return self._apply(_add, (self, other), _NO_PARAMS)
 
     def __radd__(self, other):
-        return bind(_add, other, self)
+        return self._apply(_add, (other, self), _NO_PARAMS)
 
     def __sub__(self, other):
-        return bind(_sub, self, other)
+        return self._apply(_sub, (self, other), _NO_PARAMS)
 
     def __rsub__(self, other):
-        return bind(_sub, other, self)
+        return self._apply(_sub, (other, self), _NO_PARAMS)
 
     def __mul__(self, other):
-        return bind(_mul, self, other)
+        return self._apply(_mul, (self, other), _NO_PARAMS)
 
     def __rmul__(self, other):
-        return bind(_mul, other, self)
+        return self._apply(_mul, (other, self), _NO_PARAMS)
 
     def __truediv__(self, other):
-        return bind(_div, self, other)
+        return self._apply(_div, (self, other), _NO_PARAMS)
 
     def __rtruediv__(self, other):
-        return bind(_div, other, self)
+        return self._apply(_div, (other, self), _NO_PARAMS)
 
     def __pow__(self, other):
-        return bind(_pow, self, other)
+        return self._apply(_pow, (self, other), _NO_PARAMS)
 
     def __rpow__(self, other):
-        return bind(_pow, other, self)
+        return self._apply(_pow, (other, self), _NO_PARAMS)
 
     def __matmul__(self, other):
-        return bind(_matmul, self, other)
+        return self._apply(_matmul, (self, other), _NO_PARAMS)
 
     def __rmatmul__(self, other):
-        return bind(_matmul, other, self)
+        return self._apply(_matmul, (other, self), _NO_PARAMS)
 
     def __neg__(self):
-        return bind(_neg, self)
+        return self._apply(_neg, (self,), _NO_PARAMS)
 
     def __pos__(self):
         return self

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .backends import MATH
 from .graph import Node, toposort
 from .primitives import choose_backend, primal
 from .trace import Trace, Variable, as_input, format_value
@@ -37,11 +38,20 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
         if g is None:
             continue
         parents = node.parents
-        xs = [p.value if isinstance(p, Node) else p for p in parents]
-        needs = [isinstance(p, Node) for p in parents]
-        xs.append(g)
-        m = choose_backend(xs)
-        xs.pop()
+        xs = []
+        needs = []
+        plain = type(g) is float
+        for p in parents:
+            if isinstance(p, Node):
+                v = p.value
+                needs.append(True)
+            else:
+                v = p
+                needs.append(False)
+            xs.append(v)
+            if plain and type(v) is not float and type(v) is not int:
+                plain = False
+        m = MATH if plain else choose_backend((*xs, g))
         contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or _NO_PARAMS))
         for p, c in zip(parents, contributions):
             if c is not None:
