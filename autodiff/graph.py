@@ -65,7 +65,7 @@ def toposort(outputs) -> list[Node]:
         node = stack.pop()
         visit(node)
         for p in node.parents:
-            if p not in seen and isinstance(p, Node):
+            if isinstance(p, Node) and p not in seen:
                 mark(p)
                 push(p)
     order.sort(key=attrgetter("id"))
