@@ -253,14 +253,14 @@ def _signature_names(f: Callable, n: int) -> list[str]:
 def _bind_inputs(names: list[str], args: tuple, kwargs: dict) -> list:
     if len(args) + len(kwargs) != len(names):
         raise TypeError(f"expected {len(names)} input values ({', '.join(names)}), got {len(args) + len(kwargs)}")
+    extra = set(kwargs) - set(names[len(args):])
+    if extra:
+        raise TypeError(f"unexpected input(s) {', '.join(sorted(extra))}; inputs are {', '.join(names)}")
     values = list(args)
     for name in names[len(args):]:
         if name not in kwargs:
             raise TypeError(f"missing input {name!r}; inputs are {', '.join(names)}")
         values.append(kwargs[name])
-    extra = set(kwargs) - set(names[len(args):])
-    if extra:
-        raise TypeError(f"unexpected input(s) {', '.join(sorted(extra))}; inputs are {', '.join(names)}")
     return values
 
 
