@@ -146,6 +146,15 @@ def _math_sign(x):
     return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0 * x)
 
 
+def _math_maximum(a, b):
+    # like numpy: a NaN in either argument propagates (a + b is NaN exactly when neither comparison holds)
+    return a if a >= b else (b if b > a else a + b)
+
+
+def _math_minimum(a, b):
+    return a if a <= b else (b if b < a else a + b)
+
+
 def _math_where(c, a, b):
     return a if c else b
 
@@ -160,7 +169,7 @@ MATH = Backend(
     sqrt=_float_fallback(math.sqrt, np.sqrt), sin=_float_fallback(math.sin, np.sin),
     cos=_float_fallback(math.cos, np.cos), tan=math.tan, tanh=math.tanh, sigmoid=_math_sigmoid,
     erf=math.erf, abs=abs, sign=_math_sign, heaviside=_math_heaviside,
-    maximum=lambda a, b: a if a >= b else (b if b > a else a + b), minimum=lambda a, b: a if a <= b else (b if b < a else a + b),
+    maximum=_math_maximum, minimum=_math_minimum,
     where=_math_where, pi=math.pi, two_over_sqrt_pi=2 / math.sqrt(math.pi),
     sum=_math_sum, mean=_math_sum, max=_math_sum,
     relu=lambda x: x if not x <= 0 else 0.0,

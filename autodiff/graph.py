@@ -10,8 +10,8 @@ from __future__ import annotations
 from itertools import count
 from operator import attrgetter
 
-from .operators import Operators
 from .backends import MATH
+from .operators import Operators
 from .primitives import Primitive, Tracer, choose_backend
 from .primitives.core import evaluate
 

@@ -11,6 +11,7 @@ import math
 
 from ..backends import NUMPY
 from . import elementwise as _elementwise
+from . import nn as _nn
 from . import structural as _structural
 from .core import GENERIC, REGISTRY, Primitive, ShapeError, Tracer, bind, choose_backend, get, register
 
@@ -51,7 +52,8 @@ GENERIC.max = lambda x, axis=None, keepdims=False: bind(REGISTRY["max"], x, axis
 GENERIC.reshape = lambda x, shape: bind(REGISTRY["reshape"], x, shape=tuple(shape))
 GENERIC.transpose = lambda x, axes=None: bind(REGISTRY["transpose"], x, axes=axes)
 GENERIC.broadcast_to = lambda x, shape: bind(REGISTRY["broadcast_to"], x, shape=tuple(shape))
-GENERIC.sum_to = lambda x, shape: x if GENERIC.shape(x) == tuple(shape) else bind(REGISTRY["sum_to"], x, shape=tuple(shape))
+GENERIC.sum_to = lambda x, shape: (x if GENERIC.shape(x) == tuple(shape)
+                                  else bind(REGISTRY["sum_to"], x, shape=tuple(shape)))
 GENERIC.getitem = lambda x, index: bind(REGISTRY["getitem"], x, index=index)
 GENERIC.index_add = lambda g, index, shape: bind(REGISTRY["index_add"], g, index=index, shape=tuple(shape))
 GENERIC.concatenate = lambda xs, axis=0: bind(REGISTRY["concatenate"], *xs, axis=axis)
@@ -69,4 +71,4 @@ def _swap_last(x):
 GENERIC.swap_last = _swap_last
 
 __all__ = ["GENERIC", "REGISTRY", "Primitive", "ShapeError", "Tracer", "bind", "get", "primal", "register"]
-del _elementwise, _structural
+del _elementwise, _nn, _structural
