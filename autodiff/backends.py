@@ -81,9 +81,18 @@ def sum_to(x, shape):
     return np.sum(x, axis=axes, keepdims=True).reshape(shape)
 
 
+def _is_basic(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, slice, type(None), type(Ellipsis))) and not isinstance(i, bool) for i in parts)
+
+
 def _np_index_add(g, index, shape):
+    """A zero array of ``shape`` with ``g`` added at ``index`` (the adjoint of ``x[index]``)."""
     out = np.zeros(shape, dtype=np.result_type(g))
-    np.add.at(out, index, g)
+    if _is_basic(index):
+        out[index] = g  # basic indexing selects each element at most once: no accumulation needed
+    else:
+        np.add.at(out, index, g)  # integer arrays may repeat an element; each occurrence adds
     return out
 
 
@@ -204,7 +213,7 @@ def _math_div(x, y):
 
 MATH.pow = _math_pow
 MATH.div = _math_div
-NUMPY.pow = _weak(np.power)
+NUMPY.pow = _weak(lambda x, y: x**y)  # the operator takes numpy's fast path for x**2, x**0.5 …
 NUMPY.div = _weak(np.divide)
 
 

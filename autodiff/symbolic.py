@@ -130,3 +130,35 @@ def swell_study(max_depth: int = 6, point: float = 0.3) -> list[dict]:
         row["depth"] = n
         rows.append(row)
     return rows
+
+
+def swell_figure(rows: list[dict] | None = None, path: str | None = None):
+    """Plot operation counts against depth (log scale): trace, expression, gradient, gradient after CSE.
+
+    Needs matplotlib (the ``plot`` extra). Returns the figure; writes it to ``path`` when given.
+    """
+    try:
+        import matplotlib
+
+        if path is not None:
+            matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("swell_figure needs matplotlib: pip install 'autodiff-dojo[plot]'") from e
+    rows = swell_study() if rows is None else rows
+    depth = [r["depth"] for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for key, label in [("trace_operations", "trace (autodiff works on this)"),
+                       ("expression_operations", "expression"),
+                       ("gradient_operations", "symbolic gradient"),
+                       ("gradient_operations_cse", "symbolic gradient after CSE")]:
+        ax.plot(depth, [r[key] for r in rows], marker="o", label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("depth n of the logistic map l ← 4l(1 − l)")
+    ax.set_ylabel("operations")
+    ax.set_title("Expression swell")
+    ax.legend()
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path)
+    return fig

@@ -51,3 +51,11 @@ def test_expression_swell_grows_faster_than_the_trace():
     assert all(b > 2 * a for a, b in zip(grad_ops[1:], grad_ops[2:]))  # the derivative swells
     assert all(c < g for c, g in zip(cse_ops[1:], grad_ops[1:]))  # CSE recovers much of it
     assert grad_ops[-1] > 10 * trace_ops[-1]
+
+
+def test_swell_figure_is_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "swell.png"
+    fig = symbolic.swell_figure(symbolic.swell_study(3), path=str(path))
+    assert path.stat().st_size > 1000
+    assert len(fig.axes[0].lines) == 4
