@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint graphviz tutorials notebooks bench clean
+.PHONY: demo test lint graphviz tutorials notebooks clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ test: $(STAMP) graphviz
 
 demo: $(STAMP) graphviz
 	MPLBACKEND=Agg $(BIN)/python -m autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5 --out out/demo
+
+# Run every tutorial as a script (figures go to out/tutorials/).
+tutorials: $(STAMP) graphviz
+	@for t in tutorials/[0-9][0-9]_*.py; do echo "== $$t"; MPLBACKEND=Agg $(BIN)/python $$t || exit 1; done
+
+# Executed notebooks under out/notebooks/ (jupytext + nbclient, the `tutorials` extra).
+notebooks: $(STAMP) graphviz
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[tutorials]'
+	MPLBACKEND=Agg $(BIN)/python tutorials/make_notebooks.py out/notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check autodiff nets tests tutorials benchmarks
