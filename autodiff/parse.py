@@ -1,0 +1,307 @@
+"""Expression text → a function of its variables, safely: Python's ``ast`` and a whitelist, never ``eval``.
+
+>>> f = parse("x1*x2 + exp(x1*x2) - sin(x2)")
+>>> f.variables
+('x1', 'x2')
+>>> trace(f, 1.5, 0.5)          # 7 variables: x1*x2 is one node (common subexpressions are shared)
+
+Allowed: numbers, variable names, ``+ - * / **``, unary ``-`` and ``+``, parentheses, the constant ``pi``
+and calls of the registry's functions (:data:`FUNCTIONS`). Everything else — attributes, indexing, other
+calls, keywords, lambdas, comprehensions, strings, comparisons, names starting with ``_`` — raises
+:class:`ParseError` with the position of the offending part. Length and bracket depth are checked before
+the text reaches ``ast.parse``, and the tree is walked without recursion, so no input can exhaust the stack.
+
+Operations are numbered level by level, the way the course numbers its traces: every operation on the
+inputs alone first, then those one step further, and so on (ties in order of appearance). With
+``order="python"`` they follow Python's own left-to-right evaluation instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import math
+import warnings
+from collections.abc import Sequence
+
+from .primitives import REGISTRY, bind
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 64  # brackets and chained unary signs
+
+# The registry's elementary functions (those declared in primitives/elementwise.py) that text may call;
+# operators are written + − * / ** and unary −, and `where` needs a condition, which text cannot give.
+_OPERATORS = {"add", "sub", "mul", "div", "neg", "where"}
+FUNCTIONS: dict[str, str] = {name: name for name, p in REGISTRY.items()
+                             if p.elementwise and name not in _OPERATORS
+                             and getattr(p.impl, "__module__", "") == "autodiff.primitives.elementwise"}
+FUNCTIONS.update({"sigma": "sigmoid", "max": "maximum", "min": "minimum"} if "maximum" in REGISTRY else {})
+CONSTANTS = {"pi": math.pi}
+
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_UNARY = {ast.USub: "neg", ast.UAdd: None}
+_SYMBOL = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+           ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^", ast.Invert: "~", ast.Not: "not"}
+_WHAT = {ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "lambda",
+         ast.ListComp: "a comprehension", ast.SetComp: "a comprehension", ast.DictComp: "a comprehension",
+         ast.GeneratorExp: "a generator expression", ast.Compare: "a comparison", ast.BoolOp: "and/or",
+         ast.IfExp: "a conditional expression", ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a dict",
+         ast.Set: "a set", ast.Starred: "unpacking", ast.NamedExpr: "assignment (:=)",
+         ast.JoinedStr: "an f-string", ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+         ast.Slice: "a slice", ast.FormattedValue: "an f-string"}
+_ALLOWED_SYNTAX = "numbers, variables, + - * / **, parentheses and functions such as exp(…)"
+
+
+class ParseError(ValueError):
+    """Text that is not an allowed expression; ``position`` is the 0-based index of the problem."""
+
+    def __init__(self, message: str, position: int | None = None, text: str | None = None):
+        self.message = message
+        self.position = position
+        self.text = text
+        where = "" if position is None else f" (at column {position + 1})"
+        super().__init__(message + where)
+
+    def pointer(self) -> str:
+        """The text with a caret under the problem (for a terminal)."""
+        if self.text is None or self.position is None or "\n" in self.text or len(self.text) > 200:
+            return str(self)
+        return f"{self.text}\n{' ' * self.position}^ {self.message}"
+
+
+def _precheck(text) -> None:
+    if not isinstance(text, str):
+        raise ParseError(f"an expression must be a string, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}", MAX_LENGTH, None)
+    if not text.strip():
+        raise ParseError("the expression is empty", 0, text)
+    depth = signs = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ParseError(f"brackets are nested more than {MAX_DEPTH} deep", i, text)
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+        if ch in "+-~":
+            signs += 1
+            if signs > MAX_DEPTH:
+                raise ParseError(f"more than {MAX_DEPTH} signs in a row", i, text)
+        elif not ch.isspace():
+            signs = 0
+        if ch == "\x00":
+            raise ParseError("the expression contains a NUL character", i, text)
+
+
+def _position(text: str, node) -> int | None:
+    """0-based character index of an AST node (``col_offset`` counts UTF-8 bytes)."""
+    lineno, col = getattr(node, "lineno", None), getattr(node, "col_offset", None)
+    if lineno is None or col is None:
+        return None
+    lines = text.splitlines(keepends=True) or [""]
+    start = sum(len(line) for line in lines[: lineno - 1])
+    line = lines[lineno - 1] if lineno - 1 < len(lines) else ""
+    return start + len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+
+def _syntax_position(text: str, e: SyntaxError) -> int | None:
+    if e.lineno is None or e.offset is None:
+        return None
+    lines = text.splitlines(keepends=True) or [""]
+    return min(sum(len(line) for line in lines[: e.lineno - 1]) + max(e.offset - 1, 0), len(text))
+
+
+def _check(tree: ast.AST, text: str, variables: Sequence[str] | None) -> None:
+    """Raise ParseError at the first (leftmost) node outside the whitelist."""
+    problems = []
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        if id(node) in called and isinstance(node, ast.Name):
+            continue  # the function's name in a call is checked with the call
+        msg = _problem(node, variables)
+        if msg:
+            problems.append((_position(text, node) or 0, msg))
+    if problems:
+        pos, msg = min(problems, key=lambda p: p[0])
+        raise ParseError(msg, pos, text)
+
+
+def _problem(node: ast.AST, variables) -> str | None:
+    t = type(node)
+    if t in (ast.Expression, ast.Load) or t in _BINOPS or t in _UNARY:
+        return None
+    if t is ast.BinOp:
+        return None if type(node.op) in _BINOPS else f"the operator {_SYMBOL.get(type(node.op), '?')} is not allowed"
+    if t is ast.UnaryOp:
+        return None if type(node.op) in _UNARY else f"the operator {_SYMBOL.get(type(node.op), '?')} is not allowed"
+    if t is ast.Constant:
+        v = node.value
+        if isinstance(v, bool) or v is None or v is Ellipsis:
+            return f"{v!r} is not a number"
+        if isinstance(v, (str, bytes)):
+            return "strings are not allowed"
+        if isinstance(v, complex):
+            return "complex numbers are not allowed"
+        if isinstance(v, int) and v.bit_length() > 1000:
+            return "the number is too large"
+        return None
+    if t is ast.Name:
+        n = node.id
+        if n.startswith("_"):
+            return f"names starting with '_' are not allowed ({n})"
+        if n in FUNCTIONS:
+            return f"{n} is a function; call it as {n}(…)"
+        if n in CONSTANTS:
+            return None
+        if variables is not None and n not in variables:
+            return f"unknown variable {n!r}; the variables are {', '.join(variables) or 'none'}"
+        return None
+    if t is ast.Call:
+        if not isinstance(node.func, ast.Name):
+            return f"only calls of the functions {', '.join(sorted(FUNCTIONS))} are allowed"
+        fname = node.func.id
+        if fname not in FUNCTIONS:
+            return f"unknown function {fname!r}; known: {', '.join(sorted(FUNCTIONS))}"
+        if node.keywords:
+            return f"{fname}() takes no keyword arguments"
+        arity = REGISTRY[FUNCTIONS[fname]].arity
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            return "unpacking (*) is not allowed"
+        if len(node.args) != arity:
+            return f"{fname}() takes {arity} argument{'s' if arity != 1 else ''}, got {len(node.args)}"
+        return None
+    return f"{_WHAT.get(t, t.__name__)} is not allowed; use {_ALLOWED_SYNTAX}"
+
+
+def _children(node: ast.AST) -> list:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+class ParsedFunction:
+    """A function of the expression's variables (positional, in ``variables`` order, or by keyword).
+
+    ``ops`` lists the operations in evaluation order as ``(primitive name, operand slots)``; a slot is
+    ``("var", i)``, ``("const", value)`` or ``("op", j)`` (the result of an earlier operation).
+    """
+
+    def __init__(self, text: str, variables: tuple[str, ...], ops: list, root, cse: bool, order: str):
+        self.text = text
+        self.variables = variables
+        self.ops = ops
+        self.root = root
+        self.cse = cse
+        self.order = order
+        self.__name__ = "f"
+        self.__qualname__ = "f"
+        self.__signature__ = inspect.Signature(
+            [inspect.Parameter(v, inspect.Parameter.POSITIONAL_OR_KEYWORD) for v in variables])
+
+    def __call__(self, *args, **kwargs):
+        values = self.__signature__.bind(*args, **kwargs)
+        xs = [values.arguments[v] for v in self.variables]
+        results: list = []
+        for prim, slots in self.ops:
+            operands = [xs[k] if kind == "var" else results[k] if kind == "op" else k for kind, k in slots]
+            results.append(bind(REGISTRY[prim], *operands))
+        kind, k = self.root
+        return xs[k] if kind == "var" else results[k] if kind == "op" else k
+
+    def __repr__(self) -> str:
+        return f"parse({self.text!r}) -> f({', '.join(self.variables)})"
+
+
+def parse(text: str, variables: Sequence[str] | None = None, cse: bool = True,
+          order: str = "level") -> ParsedFunction:
+    """A function of the free variables of ``text`` (in order of first appearance, or ``variables``).
+
+    ``cse`` shares repeated subexpressions (``x1*x2`` twice is one node); ``order`` is ``"level"`` (the
+    course's numbering) or ``"python"`` (left-to-right evaluation). Raises :class:`ParseError`.
+    """
+    if order not in ("level", "python"):
+        raise ValueError(f"order must be 'level' or 'python', got {order!r}")
+    if variables is not None:
+        variables = tuple(variables)
+        for v in variables:
+            if not isinstance(v, str) or not v.isidentifier() or v.startswith("_") or v in FUNCTIONS \
+                    or v in CONSTANTS:
+                raise ParseError(f"{v!r} cannot be a variable name")
+        if len(set(variables)) != len(variables):
+            raise ParseError(f"variables are listed twice: {', '.join(variables)}")
+    _precheck(text)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as e:
+        raise ParseError(f"invalid syntax: {e.msg}", _syntax_position(text.strip(), e), text) from None
+    except (RecursionError, MemoryError, ValueError, OverflowError) as e:
+        raise ParseError(f"the expression cannot be read ({type(e).__name__})", None, text) from None
+    text_ = text.strip()
+    _check(tree, text_, variables)
+    return _compile(tree, text_, variables, cse, order)
+
+
+def _compile(tree, text, variables, cse, order) -> ParsedFunction:
+    # Post-order walk with an explicit stack: the left-to-right order in which Python would evaluate.
+    found: list[str] = []
+    keys: dict = {}  # structural key -> entry index (common subexpressions share one entry)
+    entries: list = []  # (key, primitive or None, operand slots, level)
+    slot_of: dict[int, tuple] = {}
+    stack = [(tree.body, False)]
+    while stack:
+        node, ready = stack.pop()
+        if not ready:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(_children(node)))
+            continue
+        if isinstance(node, ast.Constant):
+            slot_of[id(node)] = ("const", float(node.value))
+            continue
+        if isinstance(node, ast.Name):
+            if node.id in CONSTANTS:
+                slot_of[id(node)] = ("const", CONSTANTS[node.id])
+                continue
+            if node.id not in found:
+                found.append(node.id)
+            slot_of[id(node)] = ("name", node.id)
+            continue
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            slot_of[id(node)] = slot_of[id(node.operand)]
+            continue
+        if isinstance(node, ast.BinOp):
+            prim = _BINOPS[type(node.op)]
+        elif isinstance(node, ast.UnaryOp):
+            prim = "neg"
+        else:
+            prim = FUNCTIONS[node.func.id]
+        slots = tuple(slot_of[id(c)] for c in _children(node))
+        key = (prim, slots)
+        if cse and key in keys:
+            slot_of[id(node)] = ("entry", keys[key])
+            continue
+        level = 1 + max((entries[k][3] for kind, k in slots if kind == "entry"), default=0)
+        entries.append((key, prim, slots, level))
+        keys.setdefault(key, len(entries) - 1)
+        slot_of[id(node)] = ("entry", len(entries) - 1)
+    names = tuple(variables) if variables is not None else tuple(found)
+    index = {n: i for i, n in enumerate(names)}
+    schedule = sorted(range(len(entries)), key=(lambda k: (entries[k][3], k)) if order == "level" else int)
+    position = {k: j for j, k in enumerate(schedule)}
+
+    def resolve(slot):
+        kind, k = slot
+        if kind == "name":
+            return ("var", index[k])
+        if kind == "entry":
+            return ("op", position[k])
+        return slot
+
+    ops = [(entries[k][1], tuple(resolve(s) for s in entries[k][2])) for k in schedule]
+    return ParsedFunction(text, names, ops, resolve(slot_of[id(tree.body)]), cse, order)
