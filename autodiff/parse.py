@@ -21,12 +21,14 @@ from __future__ import annotations
 import ast
 import inspect
 import math
+import re
 import warnings
 from collections.abc import Sequence
 
 from .primitives import REGISTRY, bind
 
 MAX_LENGTH = 2000
+_IDENTIFIER = re.compile(r"[^\W\d_]\w*")
 MAX_DEPTH = 64  # brackets and chained unary signs
 
 # The registry's elementary functions (those declared in primitives/elementwise.py) that text may call;
@@ -150,6 +152,8 @@ def _problem(node: ast.AST, variables) -> str | None:
         n = node.id
         if n.startswith("_"):
             return f"names starting with '_' are not allowed ({n})"
+        if not _IDENTIFIER.fullmatch(n):
+            return f"{n!r} is not a variable name (letters, digits and _, starting with a letter)"
         if n in FUNCTIONS:
             return f"{n} is a function; call it as {n}(…)"
         if n in CONSTANTS:
@@ -229,7 +233,7 @@ def parse(text: str, variables: Sequence[str] | None = None, cse: bool = True,
     if variables is not None:
         variables = tuple(variables)
         for v in variables:
-            if not isinstance(v, str) or not v.isidentifier() or v.startswith("_") or v in FUNCTIONS \
+            if not isinstance(v, str) or not _IDENTIFIER.fullmatch(v) or v in FUNCTIONS \
                     or v in CONSTANTS:
                 raise ParseError(f"{v!r} cannot be a variable name")
         if len(set(variables)) != len(variables):
