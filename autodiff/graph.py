@@ -43,6 +43,11 @@ class Node(Tracer, Operators):
             values.append(v)
             if plain and type(v) is not float and type(v) is not int:
                 plain = False
+        if plain and not params:
+            try:  # the scalar fast path; anything unusual goes through evaluate() for its error message
+                return cls(prim.impl(MATH, *values), prim, args, params)
+            except (ValueError, TypeError):
+                pass
         m = MATH if plain else choose_backend(values)
         return cls(evaluate(prim, m, values, params), prim, args, params)
 

@@ -14,6 +14,7 @@ maximum/minimum split the adjoint equally between tied inputs; log'(0) = 1/0 = i
 
 from __future__ import annotations
 
+from ..backends import MATH
 from .core import Primitive, register
 
 
@@ -38,6 +39,7 @@ def _derive_jvp(partials):
 def _derive_vjp(partials):
     def vjp(m, g, xs, y, needs, **params):
         out = []
+        scalar = m is MATH  # Python floats: nothing was broadcast, nothing to sum back
         for x, d, need in zip(xs, partials, needs):
             if not need:
                 out.append(None)
@@ -46,7 +48,7 @@ def _derive_vjp(partials):
                 c = g if d == 1 else -g
             else:
                 c = g * d(m, *xs, y, **params)
-            out.append(m.sum_to(c, m.shape(x)))
+            out.append(c if scalar else m.sum_to(c, m.shape(x)))
         return out
 
     return vjp
