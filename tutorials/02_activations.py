@@ -1,0 +1,182 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Activation functions
+#
+# Without a nonlinearity between them, stacked linear layers collapse into one linear map. The
+# activation g in H = g(XW + b) is what lets a multilayer perceptron bend. This chapter plots the
+# course's activations next to their derivatives — and the derivatives are not typed in: `autodiff`
+# computes them from the primitives, and we check them against the textbook formulas.
+
+# %%
+import math
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import autodiff as ad
+
+OUT = Path("out/tutorials")
+OUT.mkdir(parents=True, exist_ok=True)
+z = np.linspace(-4.0, 4.0, 801)
+
+
+def derivative(act, points):
+    """Elementwise derivative of an elementwise function: the gradient of Σ act(z)."""
+    return ad.grad(lambda u: ad.sum(act(u)))(points)
+
+
+# %% [markdown]
+# ## The activations, written with autodiff's primitives
+#
+# * sigmoid σ(z) = 1/(1 + e^{−z}), with σ' = σ(1 − σ)
+# * tanh(z) = (1 − e^{−2z})/(1 + e^{−2z}) = 2σ(2z) − 1, with tanh' = 1 − tanh²
+# * ReLU(z) = max(z, 0); its derivative at 0 is taken to be 0 (as PyTorch does)
+# * Leaky ReLU / pReLU: max(z, 0) + α·min(z, 0)
+# * GELU(z) = z·Φ(z) = ½z(1 + erf(z/√2)) (exact), and the tanh approximation
+#   ½z(1 + tanh(√(2/π)(z + 0.044715z³)))
+
+# %%
+SQRT2 = math.sqrt(2.0)
+
+
+def leaky_relu(u, alpha=0.01):
+    return ad.maximum(u, 0.0) + alpha * ad.minimum(u, 0.0)
+
+
+def gelu(u):
+    return 0.5 * u * (1.0 + ad.erf(u / SQRT2))
+
+
+def gelu_tanh(u):
+    return 0.5 * u * (1.0 + ad.tanh(math.sqrt(2.0 / math.pi) * (u + 0.044715 * u ** 3)))
+
+
+def gelu_sigmoid(u):
+    return u * ad.sigmoid(1.702 * u)
+
+
+activations = {
+    "sigmoid": ad.sigmoid,
+    "tanh": ad.tanh,
+    "ReLU": ad.relu,
+    "Leaky ReLU (α=0.1, for visibility)": lambda u: leaky_relu(u, 0.1),
+    "GELU (exact)": gelu,
+    "GELU (tanh approx.)": gelu_tanh,
+}
+
+fig, axes = plt.subplots(2, 3, figsize=(12, 6.5), sharex=True)
+for ax, (name, act) in zip(axes.flat, activations.items()):
+    ax.plot(z, act(z), label="g(z)")
+    ax.plot(z, derivative(act, z), "--", label="g'(z) by autodiff")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.axvline(0, color="grey", lw=0.5)
+    ax.set_title(name)
+    ax.legend(fontsize=8)
+fig.suptitle("Activations and their derivatives (reverse-mode autodiff)")
+fig.tight_layout()
+fig.savefig(OUT / "02_activations.png", dpi=110)
+plt.close(fig)
+
+# %% [markdown]
+# ## Checking the derivatives against the formulas
+#
+# Sigmoid's derivative peaks at z = 0 with value ¼ — which is why deep stacks of sigmoids make
+# gradients shrink: each layer multiplies the signal by at most 0.25.
+
+# %%
+s = ad.sigmoid(z)
+ds = derivative(ad.sigmoid, z)
+assert np.allclose(ds, s * (1 - s), atol=1e-15)
+assert abs(ds.max() - 0.25) < 1e-15 and z[np.argmax(ds)] == 0.0
+assert np.allclose(ad.sigmoid(-z), 1 - s, atol=1e-15)              # σ(−z) = 1 − σ(z)
+
+th = ad.tanh(z)
+assert np.allclose(derivative(ad.tanh, z), 1 - th ** 2, atol=1e-15)
+assert np.allclose(th, 2 * ad.sigmoid(2 * z) - 1, atol=1e-15)     # tanh is a rescaled sigmoid
+
+relu_grad = derivative(ad.relu, np.array([-1.0, 0.0, 1.0]))
+print("ReLU' at (−1, 0, 1):", relu_grad)
+assert relu_grad.tolist() == [0.0, 0.0, 1.0]                      # ReLU'(0) := 0
+
+phi = np.exp(-z ** 2 / 2) / math.sqrt(2 * math.pi)
+Phi = 0.5 * (1 + np.vectorize(math.erf)(z / SQRT2))
+assert np.allclose(derivative(gelu, z), Phi + z * phi, atol=1e-14)   # GELU' = Φ + zφ
+
+# %% [markdown]
+# A sigmoid written naively as 1/(1 + exp(−z)) overflows for z = −1000 (exp(1000) = inf); the
+# registry's sigmoid is computed in a form that never exponentiates a large positive number.
+
+# %%
+with np.errstate(over="raise", invalid="raise"):   # overflow would be an error here
+    extreme = ad.sigmoid(np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0]))
+print(extreme)
+assert extreme[0] == 0.0 and extreme[-1] == 1.0 and extreme[2] == 0.5
+assert np.all(np.isfinite(derivative(ad.sigmoid, np.array([-1000.0, 1000.0]))))
+
+# %% [markdown]
+# ## GELU: exact versus its approximations
+#
+# GELU(1) = Φ(1) = 0.8413447 exactly; the tanh form gives 0.8411920. Across the line the tanh form stays
+# within 4.7·10⁻⁴ of the exact curve (worst near z ≈ −2.70), while the cruder z·σ(1.702z) is off by up
+# to 2·10⁻².
+
+# %%
+wide = np.linspace(-8, 8, 160001)
+exact_g = gelu(wide)
+err_tanh = np.abs(gelu_tanh(wide) - exact_g)
+err_sig = np.abs(gelu_sigmoid(wide) - exact_g)
+print(f"GELU(1): exact {gelu(1.0):.7f}, tanh {gelu_tanh(1.0):.7f}")
+print(f"max |tanh − exact| = {err_tanh.max():.2e} at z = {wide[np.argmax(err_tanh)]:.2f}")
+print(f"max |zσ(1.702z) − exact| = {err_sig.max():.2e}")
+assert round(gelu(1.0), 7) == 0.8413447 and round(gelu_tanh(1.0), 7) == 0.8411920
+assert 4.6e-4 < err_tanh.max() < 4.8e-4 and abs(wide[np.argmax(err_tanh)] + 2.70) < 0.02
+assert 1.9e-2 < err_sig.max() < 2.1e-2
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.semilogy(wide, err_tanh + 1e-18, label="tanh approximation")
+ax.semilogy(wide, err_sig + 1e-18, label="z·σ(1.702 z)")
+ax.set_xlabel("z")
+ax.set_ylabel("|approx − exact GELU|")
+ax.legend()
+fig.tight_layout()
+fig.savefig(OUT / "02_gelu_approximations.png", dpi=110)
+plt.close(fig)
+
+# %% [markdown]
+# ## Leaky ReLU versus pReLU (quiz 6)
+#
+# Both are max(z, 0) + α·min(z, 0). In **Leaky ReLU** α is a fixed hyperparameter (PyTorch:
+# `LeakyReLU(negative_slope=0.01)`); in **pReLU** α is a *parameter* learned by gradient descent with
+# the weights (PyTorch: `PReLU(num_parameters=1, init=0.25)`, optionally one α per channel). Learning α
+# needs ∂g/∂α = min(z, 0), which autodiff supplies. Here we recover a slope of 0.3 from data, starting at
+# PyTorch's 0.25.
+
+# %%
+rng = np.random.default_rng(0)
+zs = rng.normal(size=200)
+target = leaky_relu(zs, 0.3)
+
+
+def prelu_loss(alpha):
+    return ad.mean((leaky_relu(zs, alpha) - target) ** 2)
+
+
+alpha = 0.25
+loss_and_grad = ad.value_and_grad(prelu_loss)
+for _ in range(200):
+    value, g_alpha = loss_and_grad(alpha)
+    alpha -= 2.0 * g_alpha
+print(f"learned α = {alpha:.6f}, loss {value:.2e}")
+assert abs(alpha - 0.3) < 1e-6
