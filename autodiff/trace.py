@@ -234,6 +234,34 @@ class Trace:
         return f"<Trace of {self.fn.__name__ if self.fn else 'a graph'}: {len(self.inputs)} inputs, " \
                f"{self.num_operations} operations, {len(self.outputs)} outputs>"
 
+    # --- drawing (see render.py and tables.py) ----------------------------------------------------------
+    def render(self, path=None, show: str = "primal", **kwargs):
+        """The graph as a ``graphviz.Digraph``; with ``path``, written there (.svg/.png/.pdf/.dot by suffix)."""
+        from .render import render, write
+
+        graph = render(self, show, **kwargs)
+        return graph if path is None else write(graph, path)
+
+    def _repr_svg_(self):
+        from .render import to_svg
+
+        return to_svg(self)
+
+    def _repr_html_(self, svg: str | None = None) -> str:
+        # Jupyter prefers HTML to SVG, so the HTML is the graph itself (the primal table without `dot`).
+        from .render import to_svg
+        from .tables import primal_table
+
+        svg = svg or to_svg(self)
+        return f'<div class="autodiff-trace">{svg}</div>' if svg else primal_table(self).to_html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        svg = self._repr_svg_()
+        bundle = {"text/plain": repr(self), "text/html": self._repr_html_(svg)}
+        if svg:
+            bundle["image/svg+xml"] = svg
+        return bundle
+
 
 def _signature_names(f: Callable, n: int) -> list[str]:
     try:
