@@ -1,0 +1,793 @@
+"""``Tensor``: a numpy array that is a node of autodiff's reverse-mode graph, with PyTorch's names.
+
+Every operation on tensors applies a primitive from the one registry (``autodiff.primitives``); when
+some input requires a gradient the result records the primitive, its parents and its parameters, and
+``loss.backward()`` runs ``autodiff.reverse.backward`` (the one adjoint sweep) and accumulates each
+leaf's adjoint into its ``.grad``. Inputs that need no gradient are stored as plain arrays (constants),
+so the sweep never visits them; under ``nets.no_grad()`` nothing is recorded at all.
+
+dtypes follow PyTorch: Python floats become float32 (the default dtype), numpy arrays keep theirs, and
+operations keep float32 as float32 (a Python number adapts to the tensor's dtype).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autodiff.backends import NUMPY
+from autodiff.graph import Node, _ids
+from autodiff.primitives import REGISTRY, ShapeError, Tracer, primal
+from autodiff.primitives.core import evaluate
+from autodiff.reverse import backward as _reverse_sweep
+
+from . import dtypes as _dt
+from .autograd_mode import MODE
+
+_P = REGISTRY
+_new = object.__new__
+_next_id = _ids.__next__
+_F64 = np.dtype(np.float64)
+_NO_PARAMS: dict = {}
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _as_array(data, dtype=None, copy: bool = True) -> np.ndarray:
+    """``data`` as an ndarray with PyTorch's dtype inference (Python floats → the default dtype)."""
+    if isinstance(data, Tensor):
+        arr = np.array(data.value, copy=copy)
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.array(data, copy=copy)
+    else:
+        arr = np.array(primal(data) if isinstance(data, Tracer) else data)
+        if arr.dtype == _F64:  # came from Python floats
+            arr = arr.astype(_dt.get_default_dtype())
+        elif arr.dtype.kind == "O":
+            raise TypeError(f"cannot make a tensor from {type(data).__name__} data")
+    if dtype is not None:
+        arr = arr.astype(_dt.as_dtype(dtype), copy=False)
+    return arr
+
+
+def _wrap(value, requires_grad: bool = False) -> Tensor:
+    """A leaf tensor around ``value`` (no copy, no checks): the fast constructor."""
+    t = _new(Tensor)
+    t.value = value
+    t.prim = None
+    t.parents = ()
+    t.params = None
+    t.id = _next_id()
+    t.name = None
+    t.requires_grad = requires_grad
+    t.grad = None
+    return t
+
+
+def _value(x):
+    return x.value if isinstance(x, Tensor) else x
+
+
+def _dims(dim) -> int | tuple | None:
+    if dim is None or isinstance(dim, int):
+        return dim
+    return tuple(dim)
+
+
+def _shape_arg(shape) -> tuple:
+    """``reshape(2, 3)`` and ``reshape((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+class Tensor(Node):
+    """An array-valued node. ``Tensor(data, dtype=None, requires_grad=False)`` copies ``data``."""
+
+    __slots__ = ("requires_grad", "grad")
+    __hash__ = object.__hash__  # identity: the engine keys dicts by tensors; __eq__ is elementwise
+
+    def __init__(self, data=None, dtype=None, requires_grad: bool = False):
+        arr = _as_array([] if data is None else data, dtype)
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require gradients, not {_dt.name(arr.dtype)}")
+        self.value = arr
+        self.prim = None
+        self.parents = ()
+        self.params = None
+        self.id = _next_id()
+        self.name = None
+        self.requires_grad = bool(requires_grad)
+        self.grad = None
+
+    # --- the hook autodiff calls for every primitive --------------------------------------------------
+    @classmethod
+    def _apply(cls, prim, args: tuple, params: dict) -> Tensor:
+        values = []
+        parents = []
+        record = False
+        enabled = MODE.enabled
+        for a in args:
+            if isinstance(a, Tensor):
+                v = a.value
+                if enabled and a.requires_grad:
+                    record = True
+                    parents.append(a)
+                else:
+                    parents.append(v)  # a constant: the sweep will not visit it
+                values.append(v)
+            elif isinstance(a, Tracer):
+                raise TypeError(f"{prim.name}: cannot combine a nets.Tensor with an autodiff {type(a).__name__}; "
+                                "use one kind of traced value per computation")
+            else:
+                values.append(a)
+                parents.append(a)
+        value = evaluate(prim, NUMPY, values, params)
+        if type(value) is not np.ndarray:
+            value = np.asarray(value)
+        if value.dtype is _F64 and _dt._DEFAULT[0] is not _F64:
+            # numpy turns int64 ⊕ Python float into float64; PyTorch gives the default dtype.
+            if not any(isinstance(v, (np.ndarray, np.generic)) and v.dtype == _F64 for v in values):
+                value = value.astype(_dt._DEFAULT[0])
+        t = _new(Tensor)
+        t.value = value
+        t.id = _next_id()
+        t.name = None
+        t.grad = None
+        if record:
+            t.prim = prim
+            t.parents = tuple(parents)
+            t.params = params
+            t.requires_grad = True
+        else:
+            t.prim = None
+            t.parents = ()
+            t.params = None
+            t.requires_grad = False
+        return t
+
+    # --- data, gradient and flags ---------------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The numpy array itself (shared, not a copy): optimizers update it in place."""
+        return self.value
+
+    @data.setter
+    def data(self, new) -> None:
+        self.value = new.value if isinstance(new, Tensor) else np.asarray(new)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.prim is None
+
+    @property
+    def grad_fn(self):
+        """The primitive that produced this tensor (None for a leaf)."""
+        return self.prim
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.prim is not None and not requires_grad:
+            raise RuntimeError("requires_grad can only be turned off on leaf tensors; use detach()")
+        if requires_grad and self.value.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require gradients, not {_dt.name(self.dtype)}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """The same data as a new leaf that records nothing."""
+        return _wrap(self.value)
+
+    def detach_(self) -> Tensor:
+        self.prim, self.parents, self.params, self.requires_grad = None, (), None, False
+        return self
+
+    def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires it (one reverse sweep).
+
+        A scalar (one-element) tensor needs no ``gradient``; otherwise ``gradient`` is the adjoint of
+        ``self`` (same shape) and the leaves receive the vector-Jacobian product.
+        """
+        if create_graph:
+            raise NotImplementedError("create_graph=True is not supported on tensors; for higher derivatives "
+                                      "use autodiff.hvp / autodiff.hessian on a function")
+        if not self.requires_grad:
+            raise RuntimeError("this tensor does not require grad and has no recorded operation, so it has no "
+                               "gradient; make an input requires_grad=True (and compute outside no_grad())")
+        v = self.value
+        if gradient is None:
+            if v.size != 1:
+                raise RuntimeError(f"backward() without a gradient works only for a scalar output, but this tensor "
+                                   f"has shape {tuple(v.shape)}; pass gradient= (a tensor of shape "
+                                   f"{tuple(v.shape)}) or reduce it first (e.g. .sum())")
+            seed = np.ones(v.shape, dtype=v.dtype)
+        else:
+            seed = np.array(_value(gradient), dtype=v.dtype)  # our own copy: it may become a leaf's grad
+            if seed.shape != v.shape:
+                raise RuntimeError(f"gradient has shape {tuple(seed.shape)} but the tensor has shape "
+                                   f"{tuple(v.shape)}; they must match")
+        adjoints = _reverse_sweep([self], [seed])
+        handed_out: set = set()
+        for node, g in adjoints.items():
+            if node.prim is None and isinstance(node, Tensor) and node.requires_grad:
+                node._accumulate(g, handed_out)
+
+    def _accumulate(self, g, handed_out: set) -> None:
+        v = self.value
+        # The adjoint may be a read-only broadcast view, a view of another array, shared with another
+        # leaf (d(a+b)/da and d(a+b)/db are the same array) or of another dtype: then copy it, so that
+        # every .grad owns its array and optimizers may update it in place.
+        if (type(g) is not np.ndarray or g.base is not None or not g.flags.writeable
+                or id(g) in handed_out or g.dtype != v.dtype):
+            g = np.array(g, dtype=v.dtype)
+        if g.shape != v.shape:
+            raise ShapeError(f"internal error: gradient of shape {g.shape} for a tensor of shape {v.shape}")
+        handed_out.add(id(g))
+        if self.grad is None:
+            self.grad = _wrap(g)
+        else:
+            self.grad.value += g
+
+    def zero_(self) -> Tensor:
+        self._check_inplace("zero_")
+        self.value[...] = 0
+        return self
+
+    def fill_(self, value) -> Tensor:
+        self._check_inplace("fill_")
+        self.value[...] = _value(value)
+        return self
+
+    def copy_(self, src) -> Tensor:
+        self._check_inplace("copy_")
+        s = np.asarray(_value(src))
+        try:
+            np.copyto(self.value, np.broadcast_to(s, self.value.shape), casting="unsafe")
+        except ValueError:
+            raise ShapeError(f"copy_: source of shape {s.shape} does not broadcast to {self.value.shape}") from None
+        return self
+
+    def _check_inplace(self, what: str) -> None:
+        if MODE.enabled and self.requires_grad:
+            raise RuntimeError(f"{what}: a tensor that requires grad cannot be changed in place while operations "
+                               "are recorded; wrap the update in nets.no_grad() or change .data")
+        if not self.value.flags.writeable:
+            self.value = np.array(self.value)
+
+    # --- conversions ------------------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("numpy() on a tensor that requires grad: call tensor.detach().numpy()")
+        return self.value
+
+    def item(self):
+        if self.value.size != 1:
+            raise ValueError(f"item() needs a one-element tensor, this one has shape {tuple(self.value.shape)}")
+        return self.value.item()
+
+    def tolist(self):
+        return self.value.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.value
+        return a if dtype is None else a.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.value.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        return format(self.item(), spec) if spec and self.value.size == 1 else str(self)
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """``to(dtype)`` (differentiable cast); ``to("cpu")`` is a no-op."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, str):
+                if a != "cpu":
+                    raise ValueError(f"nets runs on the CPU only; got device {a!r}")
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            else:
+                dtype = a
+        if dtype is None:
+            return self
+        d = _dt.as_dtype(dtype)
+        if d == self.value.dtype:
+            return self
+        if self.requires_grad and d.kind not in "fc":
+            return _wrap(self.value.astype(d))
+        return self._apply(_P["cast"], (self,), {"dtype": d})
+
+    def type(self, dtype=None):
+        return _dt.name(self.dtype) if dtype is None else self.to(dtype)
+
+    def float(self) -> Tensor:
+        return self.to(_dt.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dt.float64)
+
+    def half(self) -> Tensor:
+        return self.to(_dt.float16)
+
+    def long(self) -> Tensor:
+        return self.to(_dt.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dt.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(_dt.bool_)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (gradients flow back to ``self``)."""
+        if self.requires_grad and MODE.enabled:
+            return self._apply(_P["reshape"], (self,), {"shape": self.value.shape})._own()
+        return _wrap(np.array(self.value))
+
+    def _own(self) -> Tensor:
+        self.value = np.array(self.value)
+        return self
+
+    # --- shape -----------------------------------------------------------------------------------------
+    @property
+    def dtype(self) -> np.dtype:
+        return self.value.dtype
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def shape(self) -> tuple:
+        return self.value.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.value.ndim
+
+    def size(self, dim: int | None = None):
+        return self.value.shape if dim is None else self.value.shape[dim]
+
+    def dim(self) -> int:
+        return self.value.ndim
+
+    def numel(self) -> int:
+        return int(self.value.size)
+
+    def __len__(self) -> int:
+        if self.value.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.value.shape[0]
+
+    def __iter__(self):
+        if self.value.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.value.shape[0]))
+
+    def reshape(self, *shape) -> Tensor:
+        return self._apply(_P["reshape"], (self,), {"shape": _shape_arg(shape)})
+
+    view = reshape
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        s = self.value.shape
+        if not s:
+            return self.reshape(1)
+        a, b = start_dim % len(s), end_dim % len(s)
+        return self.reshape(s[:a] + (int(np.prod(s[a:b + 1], dtype=np.int64)),) + s[b + 1:])
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        s = self.value.shape
+        if dim is None:
+            return self.reshape(tuple(n for n in s if n != 1))
+        d = dim % max(len(s), 1)
+        return self if not s or s[d] != 1 else self.reshape(s[:d] + s[d + 1:])
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        s = self.value.shape
+        d = dim % (len(s) + 1)
+        return self.reshape(s[:d] + (1,) + s[d:])
+
+    def permute(self, *dims) -> Tensor:
+        return self._apply(_P["transpose"], (self,), {"axes": _shape_arg(dims)})
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        axes = list(range(self.value.ndim))
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return self._apply(_P["transpose"], (self,), {"axes": tuple(axes)})
+
+    def t(self) -> Tensor:
+        if self.value.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got shape {self.shape}")
+        return self._apply(_P["transpose"], (self,), {"axes": None})
+
+    @property
+    def T(self) -> Tensor:
+        return self._apply(_P["transpose"], (self,), {"axes": None})
+
+    @property
+    def mT(self) -> Tensor:
+        return self.transpose(-2, -1)
+
+    def expand(self, *sizes) -> Tensor:
+        sizes = _shape_arg(sizes)
+        s = (1,) * (len(sizes) - self.value.ndim) + self.value.shape
+        target = tuple(n if k == -1 else k for n, k in zip(s, sizes))
+        return self._apply(_P["broadcast_to"], (self,), {"shape": target})
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    # --- reductions -------------------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)
+        return x._apply(_P["sum"], (x,), {"axis": _dims(dim), "keepdims": keepdim})
+
+    def mean(self, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)
+        return x._apply(_P["mean"], (x,), {"axis": _dims(dim), "keepdims": keepdim})
+
+    def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, correction=None) -> Tensor:
+        """Σ(x − mean)² / (n − correction); correction 1 (unbiased) by default, as PyTorch."""
+        c = 1 if correction is None and unbiased is None else (correction if correction is not None else int(unbiased))
+        d = self - self.mean(dim, keepdim=True)
+        n = self.value.size if dim is None else int(np.prod([self.value.shape[a] for a in np.atleast_1d(dim)]))
+        return (d * d).sum(dim, keepdim=keepdim) / max(n - c, 0)
+
+    def std(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, correction=None) -> Tensor:
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def _max_with_indices(self, dim: int, keepdim: bool, arg) -> ValuesIndices:
+        v = self.value
+        d = dim % v.ndim
+        idx = arg(v, axis=d)
+        # Gather the chosen entries with an integer index, so that the gradient goes to exactly those
+        # entries (PyTorch's rule for max/min along a dimension).
+        grids = list(np.indices(idx.shape, sparse=True))
+        index = tuple(grids[:d]) + (idx,) + tuple(grids[d:])
+        values = self._apply(_P["getitem"], (self,), {"index": index})
+        if keepdim:
+            values = values.unsqueeze(d)
+            idx = np.expand_dims(idx, d)
+        return ValuesIndices(values, _wrap(idx.astype(np.int64)))
+
+    def max(self, dim=None, keepdim: bool = False):
+        """The largest entry; ``max(dim)`` gives ``(values, indices)`` along ``dim``; ``max(other)`` is elementwise."""
+        if isinstance(dim, Tensor):
+            return self._apply(_P["maximum"], (self, dim), _NO_PARAMS)
+        if dim is None:
+            return self._apply(_P["max"], (self,), {"axis": None, "keepdims": False})
+        return self._max_with_indices(dim, keepdim, np.argmax)
+
+    def min(self, dim=None, keepdim: bool = False):
+        if isinstance(dim, Tensor):
+            return self._apply(_P["minimum"], (self, dim), _NO_PARAMS)
+        if dim is None:
+            n = -self
+            return -n._apply(_P["max"], (n,), {"axis": None, "keepdims": False})
+        return self._max_with_indices(dim, keepdim, np.argmin)
+
+    def amax(self, dim=None, keepdim: bool = False) -> Tensor:
+        return self._apply(_P["max"], (self,), {"axis": _dims(dim), "keepdims": keepdim})
+
+    def amin(self, dim=None, keepdim: bool = False) -> Tensor:
+        return -(-self).amax(dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        i = np.argmax(self.value, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(self.value)
+        return _wrap(np.asarray(i, dtype=np.int64))
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        i = np.argmin(self.value, axis=dim, keepdims=keepdim) if dim is not None else np.argmin(self.value)
+        return _wrap(np.asarray(i, dtype=np.int64))
+
+    def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
+        return self._apply(_P["logsumexp"], (self,), {"axis": dim, "keepdims": keepdim})
+
+    def all(self, dim=None) -> Tensor:
+        return _wrap(np.asarray(np.all(self.value, axis=dim)))
+
+    def any(self, dim=None) -> Tensor:
+        return _wrap(np.asarray(np.any(self.value, axis=dim)))
+
+    # --- elementwise functions --------------------------------------------------------------------------
+    def _unary(self, name: str) -> Tensor:
+        return self._apply(_P[name], (self,), _NO_PARAMS)
+
+    def exp(self) -> Tensor:
+        return self._apply(_P["exp"], (self,), _NO_PARAMS)
+
+    def log(self) -> Tensor:
+        return self._apply(_P["log"], (self,), _NO_PARAMS)
+
+    def sqrt(self) -> Tensor:
+        return self._apply(_P["sqrt"], (self,), _NO_PARAMS)
+
+    def abs(self) -> Tensor:
+        return self._apply(_P["abs"], (self,), _NO_PARAMS)
+
+    def sin(self) -> Tensor:
+        return self._unary("sin")
+
+    def cos(self) -> Tensor:
+        return self._unary("cos")
+
+    def tanh(self) -> Tensor:
+        return self._unary("tanh")
+
+    def sigmoid(self) -> Tensor:
+        return self._unary("sigmoid")
+
+    def relu(self) -> Tensor:
+        return self._apply(_P["relu"], (self,), _NO_PARAMS)
+
+    def erf(self) -> Tensor:
+        return self._unary("erf")
+
+    def neg(self) -> Tensor:
+        return self._apply(_P["neg"], (self,), _NO_PARAMS)
+
+    def square(self) -> Tensor:
+        return self * self
+
+    def pow(self, exponent) -> Tensor:
+        return self._apply(_P["pow"], (self, exponent), _NO_PARAMS)
+
+    def clamp(self, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
+        if min is None and max is None:
+            raise ValueError("clamp needs at least one of min and max")
+        return self._apply(_P["clamp"], (self,), {"min": _value(min), "max": _value(max)})
+
+    clip = clamp
+
+    def softmax(self, dim: int) -> Tensor:
+        return self._apply(_P["softmax"], (self,), {"axis": dim})
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return self._apply(_P["log_softmax"], (self,), {"axis": dim})
+
+    def matmul(self, other) -> Tensor:
+        return self._apply(_P["matmul"], (self, other), _NO_PARAMS)
+
+    mm = matmul
+
+    def dot(self, other) -> Tensor:
+        return self._apply(_P["matmul"], (self, other), _NO_PARAMS)
+
+    def add(self, other, alpha=1) -> Tensor:
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1) -> Tensor:
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other) -> Tensor:
+        return self * other
+
+    def div(self, other) -> Tensor:
+        return self / other
+
+    def masked_fill(self, mask, value) -> Tensor:
+        """``value`` where ``mask`` is true, else this tensor's entries."""
+        return self._apply(_P["where"], (_value(value), self), {"cond": np.asarray(_value(mask), dtype=bool)})
+
+    def __floordiv__(self, other) -> Tensor:
+        return _wrap(np.asarray(self.value // _value(other)))
+
+    def __mod__(self, other) -> Tensor:
+        return _wrap(np.asarray(self.value % _value(other)))
+
+    # --- comparisons: plain (non-differentiable) boolean tensors ----------------------------------------
+    def __eq__(self, other):  # type: ignore[override]
+        return _wrap(np.asarray(self.value == _value(other)))
+
+    def __ne__(self, other):  # type: ignore[override]
+        return _wrap(np.asarray(self.value != _value(other)))
+
+    def __lt__(self, other):
+        return _wrap(np.asarray(self.value < _value(other)))
+
+    def __le__(self, other):
+        return _wrap(np.asarray(self.value <= _value(other)))
+
+    def __gt__(self, other):
+        return _wrap(np.asarray(self.value > _value(other)))
+
+    def __ge__(self, other):
+        return _wrap(np.asarray(self.value >= _value(other)))
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __invert__(self) -> Tensor:
+        return _wrap(np.asarray(~self.value))
+
+    def __and__(self, other) -> Tensor:
+        return _wrap(np.asarray(self.value & _value(other)))
+
+    def __or__(self, other) -> Tensor:
+        return _wrap(np.asarray(self.value | _value(other)))
+
+    # --- in-place arithmetic (for updates under no_grad) -------------------------------------------------
+    def add_(self, other, alpha=1) -> Tensor:
+        self._check_inplace("add_")
+        self.value += _value(other) * alpha if alpha != 1 else _value(other)
+        return self
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        self._check_inplace("sub_")
+        self.value -= _value(other) * alpha if alpha != 1 else _value(other)
+        return self
+
+    def mul_(self, other) -> Tensor:
+        self._check_inplace("mul_")
+        self.value *= _value(other)
+        return self
+
+    def div_(self, other) -> Tensor:
+        self._check_inplace("div_")
+        self.value /= _value(other)
+        return self
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        self._check_inplace("clamp_")
+        np.clip(self.value, min, max, out=self.value)
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+        from .random import rng
+
+        self._check_inplace("uniform_")
+        self.value[...] = rng(generator).uniform(a, b, self.value.shape)
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+        from .random import rng
+
+        self._check_inplace("normal_")
+        self.value[...] = rng(generator).normal(mean, std, self.value.shape)
+        return self
+
+    def __setitem__(self, index, value) -> None:
+        self._check_inplace("item assignment")
+        self.value[_plain_index(index)] = _value(value)
+
+    # --- printing --------------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        body = np.array2string(self.value, separator=", ", prefix="tensor(", threshold=1000)
+        extras = []
+        if self.value.dtype != _dt.get_default_dtype() and self.value.dtype.kind not in "ib" \
+                or self.value.dtype.kind in "iu" and self.value.dtype != _dt.int64:
+            extras.append(f"dtype={_dt.name(self.value.dtype)}")
+        if self.prim is not None:
+            extras.append(f"grad_fn=<{self.prim.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+
+def _plain_index(index):
+    if isinstance(index, tuple):
+        return tuple(_value(i) for i in index)
+    return _value(index)
+
+
+# ----------------------------------------------------------------------------------------- factories
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (Python floats → float32, arrays keep their dtype)."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """``data`` as a tensor, sharing the array when no conversion is needed."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == _dt.as_dtype(dtype)):
+        return data
+    return _wrap(_as_array(data, dtype, copy=False))
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy ndarray, not {type(array).__name__}")
+    return _wrap(array)
+
+
+def is_tensor(x: Any) -> bool:
+    return isinstance(x, Tensor)
+
+
+def _make(value: np.ndarray, requires_grad: bool) -> Tensor:
+    if requires_grad and value.dtype.kind not in "fc":
+        raise TypeError(f"only floating-point tensors can require gradients, not {_dt.name(value.dtype)}")
+    return _wrap(value, bool(requires_grad))
+
+
+def _float_dtype(dtype) -> np.dtype:
+    return _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.empty(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def full(size: Sequence[int], fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = _as_array(fill_value).dtype
+    return _make(np.full(tuple(size), _value(fill_value), dtype=_dt.as_dtype(dtype)), requires_grad)
+
+
+def _like(x, dtype):
+    v = x.value if isinstance(x, Tensor) else np.asarray(x)
+    return v.shape, (v.dtype if dtype is None else _dt.as_dtype(dtype))
+
+
+def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+    shape, d = _like(x, dtype)
+    return _make(np.zeros(shape, dtype=d), requires_grad)
+
+
+def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+    shape, d = _like(x, dtype)
+    return _make(np.ones(shape, dtype=d), requires_grad)
+
+
+def empty_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+    shape, d = _like(x, dtype)
+    return _make(np.empty(shape, dtype=d), requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    shape, d = _like(x, dtype)
+    return _make(np.full(shape, _value(fill_value), dtype=d), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Like PyTorch: integers give int64, any float argument gives the default float dtype."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        floats = any(isinstance(v, float) for v in (start, end, step))
+        dtype = _dt.get_default_dtype() if floats else _dt.int64
+    return _make(np.arange(start, end, step).astype(_dt.as_dtype(dtype)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
