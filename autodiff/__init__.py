@@ -8,23 +8,54 @@
 >>> t.to_sympy()                    # symbolic
 """
 
-from . import numeric, symbolic
+from . import numeric, symbolic, tables
+from .compare import compare
 from .dual import Dual
 from .forward import jacfwd, jvp
 from .functions import (
-    abs, absolute, broadcast_to, concatenate, cos, dot, erf, exp, getitem, log, matmul, max, maximum, mean,
-    minimum, pow, power, relu, reshape, sigmoid, sin, sqrt, sum, tan, tanh, transpose, where,
+    abs,
+    absolute,
+    broadcast_to,
+    concatenate,
+    cos,
+    dot,
+    erf,
+    exp,
+    getitem,
+    log,
+    matmul,
+    max,
+    maximum,
+    mean,
+    minimum,
+    pow,
+    power,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    sqrt,
+    sum,
+    tan,
+    tanh,
+    transpose,
+    where,
 )
 from .graph import Node
 from .numeric import gradcheck
+from .parse import ParseError, parse
 from .primitives import REGISTRY, Primitive, ShapeError
+from .render import render, render_steps
 from .reverse import grad, hessian, hvp, jacrev, value_and_grad, vjp
+from .tables import adjoint_table, primal_table, tangent_table, trace_tables
 from .trace import Trace, Variable, trace
 
 __all__ = [
     "Dual", "Node", "Primitive", "REGISTRY", "ShapeError", "Trace", "Variable",
     "trace", "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "hvp", "hessian", "gradcheck",
     "numeric", "symbolic",
+    "compare", "parse", "ParseError", "render", "render_steps", "tables", "primal_table", "tangent_table",
+    "adjoint_table", "trace_tables",
     "abs", "absolute", "broadcast_to", "concatenate", "cos", "dot", "erf", "exp", "getitem", "log", "matmul",
     "max", "maximum", "mean", "minimum", "pow", "power", "relu", "reshape", "sigmoid", "sin", "sqrt", "sum",
     "tan", "tanh", "transpose", "where",

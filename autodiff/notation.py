@@ -468,7 +468,7 @@ def number_text(v, digits: int = 6) -> str:
     if np.iscomplexobj(v):
         return str(complex(v))
     x = float(v)
-    if x == int(x) and abs(x) < 1e15:
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return f"{x:.{digits}g}"
 

@@ -15,6 +15,7 @@ v̄i = Σ_children (vjp rule of the child applied to v̄child). The numbers are 
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -139,7 +140,7 @@ def value_text(v, digits: int = 14) -> str:
         x = complex(v) if np.iscomplexobj(v) else float(v)
         if isinstance(x, complex):
             return f"{x.real:.{digits}g}{x.imag:+.{digits}g}j"
-        if x == int(x) and abs(x) < 1e15:
+        if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
             return str(int(x))
         return f"{x:.{digits}g}"
     a = np.asarray(v)
