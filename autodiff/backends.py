@@ -51,7 +51,9 @@ def _np_sigmoid(x):
 def _np_heaviside(z, at0):
     z = np.asarray(z)
     dtype = z.dtype if z.dtype.kind == "f" else np.float64
-    return np.heaviside(z, at0).astype(dtype, copy=False)
+    # A comparison is an order of magnitude faster than np.heaviside (relu's partial on every step).
+    out = (z > 0).astype(dtype)
+    return out + (z == 0).astype(dtype) * at0 if at0 else out
 
 
 def _weak(fn):

@@ -49,7 +49,12 @@ def _shift(m, x, axis):
 # --- linear layer -----------------------------------------------------------------------------------
 def _linear(m, x, w, *b):
     y = m.matmul(x, m.swap_last(w))
-    return y + b[0] if b else y
+    if not b:
+        return y
+    if type(y) is np.ndarray and y.dtype == np.result_type(y, b[0]):
+        y += b[0]  # the product is a fresh array: add the bias in place, saving an allocation and a pass
+        return y
+    return y + b[0]
 
 
 def _linear_jvp(m, ts, xs, y):
@@ -80,7 +85,8 @@ def _linear_vjp(m, g, xs, y, needs):
             x2 = x if len(xsh) == 2 else m.reshape(x, (-1, xsh[-1]))
             out[1] = m.matmul(m.swap_last(g2), x2)
     if len(xs) > 2 and needs[2]:
-        out[2] = m.sum_to(g, m.shape(xs[2]))
+        gs = m.shape(g)
+        out[2] = m.sum(g, axis=tuple(range(len(gs) - 1))) if len(gs) > 1 else g
     return out
 
 

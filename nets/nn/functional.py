@@ -300,6 +300,13 @@ def _class_coef(what: str, target, n_classes: int, rows_shape: tuple, dtype, wei
         raise ShapeError(f"{what}: target of class indices has shape {tuple(t.shape)}, expected {rows_shape} "
                          f"(the input's shape without the class dimension)")
     t = t.reshape(-1).astype(np.int64, copy=False)
+    rows = np.arange(t.size)
+    if weight is None and not label_smoothing and t.size and t.min() >= 0 and t.max() < n_classes \
+            and not (0 <= ignore_index < n_classes and (t == ignore_index).any()):
+        # The common case (plain class indices): one entry per row, the mean's 1/N folded in.
+        coef = np.zeros((t.size, n_classes), dtype=dtype)
+        coef[rows, t] = 1.0 / t.size if reduction == "mean" else 1.0
+        return coef
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= n_classes))
     if bad.any():
@@ -312,7 +319,6 @@ def _class_coef(what: str, target, n_classes: int, rows_shape: tuple, dtype, wei
         w = np.asarray(_value(weight), dtype=dtype)
         if w.shape != (n_classes,):
             raise ShapeError(f"{what}: weight has shape {tuple(w.shape)}, expected ({n_classes},) (one per class)")
-    rows = np.arange(t.size)
     wt = w[tt] * valid
     coef = np.zeros((t.size, n_classes), dtype=dtype)
     coef[rows, tt] = (1.0 - label_smoothing) * wt

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from autodiff.primitives import REGISTRY
+
 from .. import dtypes as _dt
 from ..random import Generator
 from ..tensor import Tensor
@@ -13,6 +15,9 @@ from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
+
+_LINEAR = REGISTRY["linear"]
+_NO_PARAMS: dict = {}
 
 
 class Linear(Module):
@@ -44,13 +49,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        shape = np.shape(input.value if isinstance(input, Tensor) else input)
+        shape = input.value.shape if isinstance(input, Tensor) else np.shape(input)
         if not shape or shape[-1] != self.in_features:
             raise F.ShapeError(f"Linear(in_features={self.in_features}, out_features={self.out_features}) got input "
                                f"of shape {tuple(shape)}: its last dimension must be {self.in_features}")
-        if self.bias is None:
-            return F._apply("linear", (input, self.weight))
-        return F._apply("linear", (input, self.weight, self.bias))
+        params = self._parameters
+        bias = params["bias"]
+        if bias is None:
+            return Tensor._apply(_LINEAR, (input, params["weight"]), _NO_PARAMS)
+        return Tensor._apply(_LINEAR, (input, params["weight"], bias), _NO_PARAMS)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
