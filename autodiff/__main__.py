@@ -1,0 +1,201 @@
+"""The ``autodiff`` command: the traces and the method comparison of one expression at one point.
+
+    autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5
+    autodiff "x*y" --at x=2 y=3 --wrt x --format markdown --render graph.svg --show adjoint
+    autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5 --out out/demo
+
+Bad input (an expression that cannot be read, missing or extra variables, a value that is not a number,
+an unknown format) prints one line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .compare import compare
+from .parse import ParseError, parse
+from .primitives import ShapeError
+from .render import SHOWS, GraphvizNotFoundError, dot_available, render, write, write_steps
+from .tables import Table, adjoint_table, primal_table, tangent_table
+from .trace import Trace, trace
+
+FORMATS = ("text", "markdown", "latex", "html")
+PROG = "autodiff"
+
+
+class UsageError(Exception):
+    """Bad input on the command line (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Trace an expression, differentiate it four ways and compare.",
+                epilog='example: autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5')
+    p.add_argument("expression", help="e.g. \"x1*x2 + exp(x1*x2) - sin(x2)\" (numbers, variables, + - * / **, "
+                                      "functions such as exp, log, sin, cos, tanh, sqrt)")
+    p.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help="the point, one value per variable")
+    p.add_argument("--wrt", nargs="+", metavar="NAME",
+                   help="inputs to seed the tangent trace with (default: every input)")
+    p.add_argument("--format", default="text", help=f"table format: {', '.join(FORMATS)} (default text)")
+    p.add_argument("--render", metavar="FILE", help="write the graph (.svg, .png, .pdf or .dot)")
+    p.add_argument("--show", default="primal", help=f"what the rendered graph shows: {', '.join(SHOWS)}")
+    p.add_argument("--steps", metavar="DIR", help="write one SVG per step of the forward and reverse sweeps")
+    p.add_argument("--out", metavar="DIR", help="write the three graphs (SVG) and the tables into DIR")
+    p.add_argument("--no-compare", action="store_true", help="skip the method comparison")
+    p.add_argument("--no-cse", action="store_true", help="do not share repeated subexpressions")
+    p.add_argument("--repeats", type=int, default=5, help="timing repeats for the comparison (default 5)")
+    p.add_argument("--digits", type=int, default=14, help="significant digits in the tables (default 14)")
+    return p
+
+
+def _point(assignments: Sequence[str], variables: Sequence[str]) -> list[float]:
+    values: dict[str, float] = {}
+    for a in assignments:
+        name, eq, text = a.partition("=")
+        name, text = name.strip(), text.strip()
+        if not eq or not name:
+            raise UsageError(f"--at expects NAME=VALUE, got {a!r}")
+        if name in values:
+            raise UsageError(f"{name} is given twice in --at")
+        if name not in variables:
+            raise UsageError(f"{name} is not a variable of the expression (its variables: "
+                             f"{', '.join(variables) or 'none'})")
+        try:
+            value = float(text)
+        except ValueError:
+            raise UsageError(f"the value of {name}, {text!r}, is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"the value of {name} must be a finite number, got {text!r}")
+        values[name] = value
+    missing = [v for v in variables if v not in values]
+    if missing:
+        raise UsageError(f"no value for {', '.join(missing)}; give it with --at "
+                         + " ".join(f"{v}=…" for v in missing))
+    return [values[v] for v in variables]
+
+
+def _check_options(args) -> None:
+    if args.format not in FORMATS:
+        raise UsageError(f"unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
+    if args.show not in SHOWS:
+        raise UsageError(f"unknown --show {args.show!r}; choose one of {', '.join(SHOWS)}")
+    if args.render:
+        suffix = Path(args.render).suffix.lower()
+        if suffix not in (".svg", ".png", ".pdf", ".dot", ".gv"):
+            raise UsageError(f"cannot tell the image format of {args.render!r}; use .svg, .png, .pdf or .dot")
+    if args.repeats < 1:
+        raise UsageError(f"--repeats must be at least 1, got {args.repeats}")
+    if not 1 <= args.digits <= 17:
+        raise UsageError(f"--digits must be between 1 and 17, got {args.digits}")
+
+
+def _document(parts: list[str], fmt: str, heading: str) -> str:
+    if fmt == "html":
+        body = "\n".join(parts)
+        return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>autodiff</title><style>"
+                "table{border-collapse:collapse;margin:1em 0}td,th{padding:2px 10px}"
+                "caption{font-weight:bold;text-align:left}</style></head>\n"
+                f"<body><h1>{_escape(heading)}</h1>\n{body}\n</body></html>")
+    if fmt == "latex":
+        return f"% {heading}\n% needs \\usepackage{{booktabs}}\n\n" + "\n\n".join(parts)
+    if fmt == "markdown":
+        return f"## {heading}\n\n" + "\n\n".join(parts)
+    return heading + "\n\n" + "\n\n".join(parts)
+
+
+def _escape(s: str) -> str:
+    import html
+
+    return html.escape(s)
+
+
+def _tables(t: Trace, args) -> list[Table]:
+    return [primal_table(t, args.digits), tangent_table(t, args.wrt, args.digits), adjoint_table(t, None, args.digits)]
+
+
+def run(argv: Sequence[str] | None = None, out=None) -> int:
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    _check_options(args)
+    try:
+        f = parse(args.expression, cse=not args.no_cse)
+    except ParseError as e:
+        raise UsageError(f"cannot read the expression: {e}") from None
+    if not f.variables:
+        raise UsageError("the expression has no variables; nothing to differentiate")
+    point = _point(args.at, f.variables)
+    if args.wrt:
+        for w in args.wrt:
+            if w not in f.variables:
+                raise UsageError(f"--wrt {w}: not a variable of the expression (its variables: "
+                                 f"{', '.join(f.variables)})")
+    t = trace(f, *point)
+    heading = f"f({', '.join(f.variables)}) = {args.expression.strip()} at " + \
+        ", ".join(f"{v} = {x:g}" for v, x in zip(f.variables, point))
+    tables = _tables(t, args)
+    comparison = None if args.no_compare else compare(t, *point, repeats=args.repeats)
+    parts = [tb.format(args.format) for tb in tables]
+    if comparison is not None:
+        parts.append(comparison.format(args.format))
+    print(_document(parts, args.format, heading), file=out)
+
+    written: list[Path] = []
+    if args.render:
+        written.append(write(render(t, args.show, wrt=args.wrt[0] if args.wrt else None), args.render))
+    if args.steps:
+        fmt = "svg" if dot_available() else "dot"
+        for sweep in ("forward", "reverse"):
+            written += write_steps(t, args.steps, sweep, fmt=fmt, wrt=args.wrt[0] if args.wrt else None)
+    if args.out:
+        written += _write_out(t, tables, comparison, Path(args.out), heading, args.wrt[0] if args.wrt else None)
+    if written:  # on stderr unless text, so that a Markdown/LaTeX/HTML document on stdout stays clean
+        folders: dict[Path, list[str]] = {}
+        for p in written:
+            folders.setdefault(p.parent, []).append(p.name)
+        lines = [f"wrote {folder}/: {', '.join(names)}" for folder, names in folders.items()]
+        print("\n" + "\n".join(lines), file=out if args.format == "text" else sys.stderr)
+    return 0
+
+
+def _write_out(t: Trace, tables: list[Table], comparison, directory: Path, heading: str, wrt) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    suffix = ".svg" if dot_available() else ".dot"
+    paths = []
+    for show in SHOWS:
+        paths.append(write(render(t, show, wrt=wrt), directory / f"{show}{suffix}"))
+    if suffix == ".dot":
+        print(f"note: {GraphvizNotFoundError.__name__}: the graphs are .dot sources; "
+              "install Graphviz for SVG (Debian/Ubuntu: sudo apt-get install graphviz)", file=sys.stderr)
+    for fmt, ext in (("text", "txt"), ("markdown", "md"), ("latex", "tex"), ("html", "html")):
+        parts = [tb.format(fmt) for tb in tables] + ([comparison.format(fmt)] if comparison is not None else [])
+        path = directory / f"traces.{ext}"
+        path.write_text(_document(parts, fmt, heading) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    try:
+        return run(argv)
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except (ParseError, ShapeError, ValueError, TypeError, KeyError, ArithmeticError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except (GraphvizNotFoundError, OSError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
