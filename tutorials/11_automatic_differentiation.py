@@ -26,7 +26,6 @@
 
 # %%
 import math
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -76,6 +75,28 @@ assert edges == sorted([("v1", "v3"), ("v2", "v3"), ("v2", "v4"), ("v3", "v5"), 
                         ("v4", "v6"), ("v5", "v7"), ("v6", "v7")])
 
 # %% [markdown]
+# `Trace.render` draws that graph with graphviz (inputs, intermediates and the output in different
+# colours, every node showing its expression and value), and writes SVG, PNG, PDF or DOT by the file's
+# suffix. In Jupyter a trace displays as its graph by itself.
+
+# %%
+svg_path = t.render(OUT / "11_graph.svg")
+svg = Path(svg_path).read_text(encoding="utf-8")
+assert all(f"v{i}" in svg for i in range(1, 8)) and "exp" in svg and "sin" in svg
+
+# %% [markdown]
+# The same expression can also be typed as text: `autodiff.parse` reads it with Python's `ast` and a
+# whitelist (nothing is ever `eval`-ed) and returns a function to trace. Sharing the repeated `x1*x2`
+# gives the same seven variables.
+
+# %%
+parsed = ad.parse("x1*x2 + exp(x1*x2) - sin(x2)")
+t_parsed = ad.trace(parsed, 1.0, 2.0)
+print(t_parsed.table())
+assert len(t_parsed.nodes) == 7 and abs(t_parsed.output - t.output) < 1e-15
+assert np.allclose(t_parsed.reverse().gradient, t.reverse().gradient, rtol=1e-15)
+
+# %% [markdown]
 # ## 2. Forward mode: the tangent trace
 #
 # Forward mode carries, next to every value vᵢ, its tangent v̇ᵢ = ∂vᵢ/∂(seed direction), using
@@ -108,6 +129,24 @@ assert abs(av["v̄2"][0] - 8.805202935478) < 1e-11
 assert abs(av["v̄3"][0] - 8.389056098931) < 1e-11
 assert av["v̄4"][0] == -1.0
 print("v̄3 =", adjoint.equations["v̄3"], "  v̄2 =", adjoint.equations["v̄2"])
+
+# %% [markdown]
+# Drawn with `show="adjoint"`, every node carries its adjoint and every edge the local partial
+# ∂vⱼ/∂vᵢ that the reverse sweep multiplies by. `render_steps` produces one picture per step of the
+# sweep, for watching the adjoints flow backwards in class.
+
+# %%
+adj_svg = Path(t.render(OUT / "11_graph_adjoint.svg", show="adjoint")).read_text(encoding="utf-8")
+assert "v̄3" in adj_svg and "8.38906" in adj_svg
+t.render(OUT / "11_graph_tangent.svg", show="tangent", wrt="x1")
+t.render(OUT / "11_graph_adjoint.png", show="adjoint")       # a PNG for slides
+steps = list(ad.render_steps(t, sweep="reverse"))
+steps_dir = OUT / "11_reverse_steps"
+steps_dir.mkdir(exist_ok=True)
+for i, step in enumerate(steps, start=1):
+    step.render(filename=f"step{i:02d}", directory=steps_dir, format="svg", cleanup=True)
+print(f"{len(steps)} step pictures in {steps_dir}")
+assert len(steps) == len(t.nodes)        # the seed, then one step per remaining variable
 
 # %% [markdown]
 # ### The lecture's slip in v̄₂ (E10)
@@ -165,27 +204,20 @@ assert abs(t25.reverse()["v3"] - 22027.4657948067) < 1e-9
 # needs a sweep per input, reverse mode must store the whole trace (memory), and each primitive needs a
 # derivative rule — the two cells the lecture's comparison table left empty (E16).
 
+# `autodiff.compare` runs the automatic and numerical methods and SymPy on one function at one point
+# and reports each gradient, its error against SymPy's exact answer, the time and the cost.
+
 # %%
 x = (1.0, 2.0)
 exact = np.array(manual_gradient(*x))
-results = {
-    "manual": exact,
-    "forward difference": np.array(ad.numeric.grad(t, *x, scheme="forward")),
-    "central difference": np.array(ad.numeric.grad(t, *x, scheme="central")),
-    "complex step": np.array(ad.numeric.grad(t, *x, scheme="complex")),
-    "symbolic (SymPy)": np.array(ad.symbolic.evaluate(ad.symbolic.gradient(t), ad.symbolic.symbols(t), x),
-                                 dtype=float),
-    "forward mode": np.array([t.forward("x1").output, t.forward("x2").output]),
-    "reverse mode": np.array(t.reverse().gradient),
-}
-for name, value in results.items():
-    print(f"{name:20s} {value[0]:.15f} {value[1]:.15f}   max error {np.max(np.abs(value - exact)):.1e}")
-assert np.max(np.abs(results["forward mode"] - exact)) < 1e-12
-assert np.max(np.abs(results["reverse mode"] - exact)) < 1e-12
-assert np.max(np.abs(results["symbolic (SymPy)"] - exact)) < 1e-12
-assert np.max(np.abs(results["central difference"] - exact)) < 1e-8
-assert 1e-9 < np.max(np.abs(results["forward difference"] - exact)) < 1e-5   # O(h): visibly worse
-print(ad.symbolic.gradient(t))
+comparison = ad.compare(f, *x)
+print(comparison.table())
+assert np.allclose(comparison.exact, exact, rtol=1e-15)
+for method in ("forward mode", "reverse mode", "sympy", "complex step"):
+    assert comparison[method].max_abs_error < 1e-12, method
+assert comparison["central differences"].max_abs_error < 1e-8
+assert 1e-9 < comparison["forward differences"].max_abs_error < 1e-5   # O(h): visibly worse
+print("SymPy's gradient:", ad.symbolic.gradient(t))
 
 # %% [markdown]
 # ## 5. Finite differences: the step-size dilemma
@@ -195,33 +227,17 @@ print(ad.symbolic.gradient(t))
 # difference cancels the h term: truncation O(h²), best near h ≈ ∛ε ≈ 10⁻⁵, reaching about 10⁻¹⁰.
 
 # %%
-def f_x1(x1):
-    return f(x1, 2.0)
-
-
-hs = np.logspace(-1, -15, 29)
-err = {s: np.array([abs(ad.numeric.derivative(f_x1, 1.0, scheme=s, h=h) - exact[0]) for h in hs])
-       for s in ("forward", "central")}
-fig, ax = plt.subplots(figsize=(6, 4))
-for s, e in err.items():
-    ax.loglog(hs, np.maximum(e, 1e-17), "o-", ms=3, label=f"{s} difference")
-ax.axvline(np.sqrt(np.finfo(float).eps), color="C0", ls=":", lw=1)
-ax.axvline(np.cbrt(np.finfo(float).eps), color="C1", ls=":", lw=1)
-ax.invert_xaxis()
-ax.set_xlabel("step h")
-ax.set_ylabel("|error| of ∂f/∂x₁ at (1, 2)")
-ax.set_title("Truncation error falls, round-off error rises")
-ax.legend()
-fig.tight_layout()
-fig.savefig(OUT / "11_finite_difference_error.png", dpi=110)
+sweep = ad.compare.step_sweep(f, x, wrt=0)
+fig = sweep.plot(OUT / "11_finite_difference_error.png")
 plt.close(fig)
-
-for s, e in err.items():
+print(sweep.table())
+for scheme, e in sweep.errors.items():
     best = int(np.argmin(e))
-    print(f"{s}: best h = {hs[best]:.0e}, error {e[best]:.1e}; at h=1e-1 {e[0]:.1e}; at h=1e-15 {e[-1]:.1e}")
+    print(f"{scheme}: best h = {sweep.h[best]:.0e}, error {e[best]:.1e}")
     assert e[best] < e[0] and e[best] < e[-1]          # the U shape: falls, then rises
-assert hs[np.argmin(err["forward"])] < hs[np.argmin(err["central"])]   # central's optimum is at larger h
-assert err["central"].min() < 1e-9 and err["forward"].min() < 1e-6
+assert sweep.best_step("forward") < sweep.best_step("central")   # central's optimum is at a larger h
+assert 1e-10 < sweep.best_step("forward") < 1e-6 and 1e-7 < sweep.best_step("central") < 1e-3
+assert sweep.errors["central"].min() < 1e-9 and sweep.errors["forward"].min() < 1e-6
 
 # %% [markdown]
 # ## 6. Expression swell
@@ -246,50 +262,22 @@ assert rows[-1]["gradient_operations_cse"] < rows[-1]["gradient_operations"]
 # A network's loss is one number that depends on many parameters. Forward mode needs one sweep per
 # input (n sweeps for the gradient); reverse mode needs one sweep for the whole gradient, whatever n is,
 # at the price of storing the trace. When a function has many *outputs* and few inputs the roles swap.
-# Below, f(x) = Σ sin(xᵢ)·xᵢ₊₁ on n scalar inputs: the forward-mode gradient takes n sweeps.
+# `compare.scaling` times the full Jacobian both ways for f(x) = Σ sin(xᵢ)·xᵢ (ℝⁿ → ℝ) and for
+# f(s) = s·sin(s·c) (ℝ → ℝᵐ). (Times depend on the machine; the shape of the curves is the lesson.)
 
 # %%
-def chain_sum(*xs):
-    s = 0.0
-    for a_, b_ in zip(xs[:-1], xs[1:]):
-        s = s + ad.sin(a_) * b_
-    return s
+study = ad.compare.scaling(sizes=(1, 2, 4, 8, 16, 32, 64))
+print(study)
+fig = study.plot(OUT / "11_forward_vs_reverse.png")
+assert study.max_disagreement < 1e-12            # both modes give the same Jacobian
 
-
-def best_of(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-sizes = [2, 4, 8, 16, 32, 64]
-fwd_times, rev_times = [], []
-for n in sizes:
-    xs = np.linspace(0.1, 1.0, n)
-    tr = ad.trace(chain_sum, *xs)
-    fwd = best_of(lambda tr=tr: [tr.forward(v.label).output for v in tr.inputs])
-    rev = best_of(lambda tr=tr: tr.reverse().gradient)
-    fwd_times.append(fwd)
-    rev_times.append(rev)
-    g_f = np.array([tr.forward(v.label).output for v in tr.inputs])
-    assert np.allclose(g_f, tr.reverse().gradient, atol=1e-12)
-
-fig, ax = plt.subplots(figsize=(6, 4))
-ax.loglog(sizes, fwd_times, "o-", label="forward mode (n sweeps)")
-ax.loglog(sizes, rev_times, "s-", label="reverse mode (1 sweep)")
-ax.set_xlabel("number of inputs n")
-ax.set_ylabel("time for the full gradient [s]")
-ax.set_title("Gradient of f: ℝⁿ → ℝ")
-ax.legend()
-fig.tight_layout()
-fig.savefig(OUT / "11_forward_vs_reverse.png", dpi=110)
-plt.close(fig)
-ratio = fwd_times[-1] / rev_times[-1]
-print(f"n = {sizes[-1]}: forward/reverse time ratio {ratio:.1f}")
-assert ratio > 5      # grows roughly like n; a generous margin keeps timing noise out of the test
+# The cost in sweeps, which is what the times reflect: n tangent sweeps against one adjoint sweep.
+xs = np.linspace(0.1, 1.0, 16)
+tr = ad.trace(lambda v: ad.sum(ad.sin(v) * v), xs)
+jac_forward = np.array([tr.forward(np.eye(16)[i]).output for i in range(16)])   # 16 sweeps
+jac_reverse = tr.reverse().gradient                                             # 1 sweep
+assert np.allclose(jac_forward, jac_reverse, atol=1e-14)
+assert np.allclose(jac_reverse, np.sin(xs) + xs * np.cos(xs), atol=1e-14)
 
 # %% [markdown]
 # ## Summary
