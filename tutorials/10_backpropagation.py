@@ -1,0 +1,174 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 10 · Backpropagation by hand
+#
+# Backpropagation is reverse-mode differentiation specialised to layered networks. Before trusting a
+# library with it, we compute the gradients of a small network ourselves — with nothing but numpy and
+# the δ ("error") messages of the course — and check every number against `nets`, whose gradients come
+# from the general reverse-mode engine of chapter 11.
+#
+# ## The notation
+#
+# Unit j receives a_j = Σᵢ w_ji z_i (its *pre-activation*) and sends z_j = h(a_j). Define
+# δ_j = ∂Lₙ/∂a_j. Because a_j depends on w_ji only through the term w_ji z_i,
+#
+# $$\frac{\partial L_n}{\partial w_{ji}} = \delta_j\, z_i$$
+#
+# — the error at the weight's output end times the activation at its input end. (The weight from unit i
+# to unit j is w_**ji**; the lecture's text calls it w_ij while its formula uses w_ji, E19. PyTorch's and
+# nets' `Linear.weight` has shape (out, in), so `weight[j, i]` *is* w_ji.)
+#
+# * **Output units.** For the three "matching" pairs — identity output with ½-squared error, sigmoid
+#   with binary cross-entropy, softmax with cross-entropy — the output error is simply
+#   δ_k = y_k − t_k (prediction minus target).
+# * **Hidden units.** By the chain rule through every unit k that j feeds:
+#   δ_j = h'(a_j) Σ_k w_kj δ_k.
+# * **Order.** Forward pass (store every a and z), output δ, δs backwards layer by layer, then every
+#   weight gradient δ_j z_i.
+
+# %%
+from pathlib import Path
+
+import numpy as np
+
+import autodiff as ad
+import nets
+from nets import nn
+
+OUT = Path("out/tutorials")
+OUT.mkdir(parents=True, exist_ok=True)
+nets.manual_seed(0)
+
+# %% [markdown]
+# ## A 4 → 5 → 3 network
+#
+# tanh hidden units (h' = 1 − tanh²), a linear output layer, a batch of 6 examples, float64 throughout
+# so that the comparison can be tight. Losses are summed over the batch, so that each example's δ adds
+# into the weight gradient.
+
+# %%
+N_IN, N_HID, N_OUT, BATCH = 4, 5, 3, 6
+net = nn.Sequential(nn.Linear(N_IN, N_HID), nn.Tanh(), nn.Linear(N_HID, N_OUT)).double()
+X = nets.randn(BATCH, N_IN, dtype=nets.float64)
+W1, b1 = net[0].weight.detach().numpy(), net[0].bias.detach().numpy()    # W1[j, i] = w_ji
+W2, b2 = net[2].weight.detach().numpy(), net[2].bias.detach().numpy()
+x = X.numpy()
+
+
+def by_hand(output_fn, targets):
+    """Forward pass, output δ = y − t, hidden δ = h'(a)·(W2ᵀ δ), gradients δ_j z_i (summed over examples)."""
+    a1 = x @ W1.T + b1                 # hidden pre-activations a_j
+    z1 = np.tanh(a1)                   # hidden activations z_j
+    a2 = z1 @ W2.T + b2                # output pre-activations a_k
+    y = output_fn(a2)                  # outputs y_k
+    delta2 = y - targets               # output δ_k
+    delta1 = (1 - z1 ** 2) * (delta2 @ W2)   # hidden δ_j = h'(a_j) Σ_k w_kj δ_k
+    return {"0.weight": delta1.T @ x, "0.bias": delta1.sum(0),
+            "2.weight": delta2.T @ z1, "2.bias": delta2.sum(0)}, delta2, delta1
+
+
+def by_nets(loss_fn, targets):
+    net.zero_grad()
+    loss = loss_fn(net(X), targets)
+    loss.backward()
+    return {name: p.grad.numpy() for name, p in net.named_parameters()}, loss
+
+
+# %% [markdown]
+# ## Pair 1: identity output, ½-squared error
+#
+# L = ½ Σₙ Σ_k (y_nk − t_nk)², the course's form; nets offers it as `nn.HalfMSELoss` (PyTorch's
+# `MSELoss` has no ½, which would double every δ).
+
+# %%
+T_reg = np.random.default_rng(1).normal(size=(BATCH, N_OUT))
+hand, d_out, d_hid = by_hand(lambda a: a, T_reg)
+auto, loss = by_nets(nn.HalfMSELoss(reduction="sum"), nets.tensor(T_reg))
+for name in hand:
+    err = np.abs(hand[name] - auto[name]).max()
+    print(f"{name:9s} max |by hand − nets| = {err:.1e}")
+    assert err < 1e-12
+print("output δ of the first example:", d_out[0].round(4), " hidden δ:", d_hid[0].round(4))
+
+# %% [markdown]
+# ## Pair 2: sigmoid outputs, binary cross-entropy
+#
+# Three independent yes/no outputs. `BCEWithLogitsLoss` takes the pre-activations a_k and applies the
+# sigmoid inside, stably; its derivative with respect to a_k is σ(a_k) − t_k — the same δ = y − t.
+
+# %%
+T_bin = (np.random.default_rng(2).random((BATCH, N_OUT)) > 0.5).astype(float)
+hand, d_out, _ = by_hand(lambda a: 1 / (1 + np.exp(-a)), T_bin)
+auto, loss = by_nets(nn.BCEWithLogitsLoss(reduction="sum"), nets.tensor(T_bin))
+for name in hand:
+    assert np.abs(hand[name] - auto[name]).max() < 1e-12, name
+print("BCE: all four gradients agree to 1e-12")
+
+# %% [markdown]
+# ## Pair 3: softmax outputs, cross-entropy
+#
+# One class out of three. `CrossEntropyLoss` takes logits and class indices; by hand the targets are the
+# one-hot rows, and again δ_k = softmax(a)_k − t_k.
+
+# %%
+labels = np.array([0, 2, 1, 1, 0, 2])
+T_cls = np.eye(N_OUT)[labels]
+
+
+def softmax(a):
+    e = np.exp(a - a.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+hand, d_out, _ = by_hand(softmax, T_cls)
+auto, loss = by_nets(nn.CrossEntropyLoss(reduction="sum"), nets.tensor(labels))
+for name in hand:
+    assert np.abs(hand[name] - auto[name]).max() < 1e-12, name
+print("CE: all four gradients agree to 1e-12; each example's output δ sums to",
+      np.abs(d_out.sum(axis=1)).max().round(15))
+assert np.allclose(d_out.sum(axis=1), 0)     # Σ_k (y_k − t_k) = 1 − 1
+
+# %% [markdown]
+# ## The δ of the output is ∂L/∂a — checked with autodiff directly
+#
+# The claim "δ_k = y_k − t_k" is a statement about ∂L/∂a_k. `autodiff.grad` can differentiate the loss
+# with respect to the logits themselves, without any network:
+
+# %%
+a_out = np.random.default_rng(3).normal(size=(BATCH, N_OUT))
+def cross_entropy_of_logits(a):
+    log_probs = a - ad.log(ad.sum(ad.exp(a), axis=1, keepdims=True))
+    return -ad.sum(T_cls * log_probs)
+
+
+dL_da = ad.grad(cross_entropy_of_logits)(a_out)
+assert np.allclose(dL_da, softmax(a_out) - T_cls, atol=1e-14)
+print("∂CE/∂a = softmax(a) − t  ✓")
+
+# %% [markdown]
+# ## What nets recorded
+#
+# The network's loss is an ordinary autodiff graph: `Trace.from_outputs` numbers it like the course's
+# example, and `render` draws it with the adjoint of every node (shapes, since they are arrays).
+
+# %%
+net.zero_grad()
+loss = nn.CrossEntropyLoss(reduction="sum")(net(X), nets.tensor(labels))
+t = ad.Trace.from_outputs(loss)
+print(t.table())
+t.render(OUT / "10_network_graph.svg", show="adjoint")
+assert t.outputs[0].value == loss.item()
+loss.backward()
+adjoints = t.reverse()
+assert np.allclose(adjoints["x1"], net[0].weight.grad.numpy(), atol=1e-14)   # the same engine, the same numbers
