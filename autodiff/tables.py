@@ -27,6 +27,7 @@ from .primitives import primal
 from .trace import Trace, Variable
 
 DOT, BAR = "\u0307", "\u0304"  # combining dot / bar: v̇, v̄
+_YBAR = "\u0233"  # ȳ, the seed of an output
 
 
 # --- names ------------------------------------------------------------------------------------------
@@ -39,8 +40,8 @@ def adjoint_name(v: Variable) -> str:
 
 
 def _decorated_label(label: str, mark: str) -> str:
-    """x1 → ẋ1; a label that is not letter+digits gets the mark on its first letter."""
-    return label[0] + mark + label[1:] if label else mark
+    """x1 → ẋ1: the mark on the first letter (composed into one character where Unicode has one)."""
+    return unicodedata.normalize("NFC", label[0] + mark + label[1:]) if label else mark
 
 
 def _sym(v: Variable) -> N.Sym:
@@ -123,10 +124,10 @@ def _output_seed_syms(trace: Trace, seed) -> dict:
     seeds = {}
     if len(trace.outputs) == 1:
         s = 1.0 if seed is None else seed
-        seeds[trace.outputs[0]] = N.num(s) if np.ndim(s) == 0 else N.name(f"y{BAR}", np.shape(s))
+        seeds[trace.outputs[0]] = N.num(s) if np.ndim(s) == 0 else N.name(_YBAR, np.shape(s))
     else:
         for i, o in enumerate(trace.outputs):
-            seeds[o] = N.name(f"y{BAR}{i + 1}", np.shape(primal(o.value)))
+            seeds[o] = N.name(f"{_YBAR}{i + 1}", np.shape(primal(o.value)))
     return seeds
 
 
