@@ -237,7 +237,8 @@ def _positive(m, x):
 
 leaky_relu = elementwise(
     "leaky_relu", lambda m, x, negative_slope=0.01: m.where(_positive(m, x), x, x * negative_slope),
-    (lambda m, x, y, negative_slope=0.01: m.where(_positive(m, x), 1.0, negative_slope),),
+    # slope + (1 − slope)·[x > 0], written with the step function so that the partial keeps x's dtype
+    (lambda m, x, y, negative_slope=0.01: negative_slope + (1 - negative_slope) * m.heaviside(x, 0),),
     "leaky_relu({0}, {negative_slope})")
 
 prelu = elementwise(
