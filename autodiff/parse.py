@@ -244,7 +244,8 @@ def parse(text: str, variables: Sequence[str] | None = None, cse: bool = True,
             warnings.simplefilter("ignore")
             tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
-        raise ParseError(f"invalid syntax: {e.msg}", _syntax_position(text.strip(), e), text) from None
+        msg = "invalid syntax" if e.msg in ("invalid syntax", None) else f"invalid syntax: {e.msg}"
+        raise ParseError(msg, _syntax_position(text.strip(), e), text) from None
     except (RecursionError, MemoryError, ValueError, OverflowError) as e:
         raise ParseError(f"the expression cannot be read ({type(e).__name__})", None, text) from None
     text_ = text.strip()
