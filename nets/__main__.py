@@ -1,0 +1,389 @@
+"""The ``nets`` command: train a model on a bundled or synthetic dataset, and evaluate a checkpoint.
+
+    nets train --dataset digits --model mlp --hidden 128 64 --optimizer adam --lr 1e-3 --epochs 20 \\
+               --batch-size 64 --schedule cosine --early-stopping 5 --out out/run
+    nets evaluate out/run/checkpoint.npz
+
+``train`` splits the data (stratified, fixed seed), standardizes it with statistics of the training split
+only, trains with a progress bar, prints the validation metrics and writes ``history.png``,
+``checkpoint.npz`` and ``summary.json`` into ``--out``. ``evaluate`` rebuilds the same split from the
+checkpoint's configuration and reports the metrics. Bad arguments print one line on stderr and exit with
+status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+DATASETS = ("digits", "breast_cancer", "moons", "spirals", "blobs", "regression", "musk")
+MODELS = ("mlp", "logistic", "softmax", "linear")
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+SCHEDULES = ("none", "cosine", "step", "exponential", "linear", "warmup-cosine", "onecycle", "plateau")
+
+
+class UsageError(Exception):
+    """A problem with the command line or its inputs: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one clear line instead of usage + message
+        raise UsageError(f"{self.prog}: error: {message} (see '{self.prog} --help')")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nets", description="Train and evaluate small networks with nets.")
+    sub = parser.add_subparsers(dest="command", metavar="{train,evaluate}", parser_class=_Parser)
+    sub.required = True
+    t = sub.add_parser("train", help="train a model and write a checkpoint, a plot and a summary",
+                       description="Train a model on a bundled or synthetic dataset.")
+    t.add_argument("--dataset", choices=DATASETS, default="digits")
+    t.add_argument("--data-path", help="the Musk clean2.data file (for --dataset musk)")
+    t.add_argument("--model", choices=MODELS, default="mlp")
+    t.add_argument("--hidden", type=_positive_int, nargs="+", default=[128, 64], metavar="N",
+                   help="hidden layer sizes of the MLP (default: 128 64)")
+    t.add_argument("--activation", default="relu",
+                   choices=("relu", "leaky_relu", "prelu", "sigmoid", "tanh", "gelu", "gelu_tanh", "softplus"))
+    t.add_argument("--norm", choices=("none", "batch", "layer"), default="none")
+    t.add_argument("--dropout", type=_fraction, default=0.0)
+    t.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    t.add_argument("--lr", type=_positive_float, default=None,
+                   help="learning rate (default: PyTorch's default for the optimizer, 0.1 for sgd)")
+    t.add_argument("--momentum", type=_fraction, default=0.9, help="for sgd and rmsprop (default 0.9 for sgd)")
+    t.add_argument("--weight-decay", type=float, default=None)
+    t.add_argument("--epochs", type=_positive_int, default=20)
+    t.add_argument("--batch-size", type=_positive_int, default=64)
+    t.add_argument("--schedule", choices=SCHEDULES, default="none")
+    t.add_argument("--early-stopping", type=_non_negative_int, default=0, metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without a lower validation loss and keep the best weights "
+                        "(0: off)")
+    t.add_argument("--clip-grad-norm", type=_positive_float, default=None)
+    t.add_argument("--val-fraction", type=_fraction, default=0.2)
+    t.add_argument("--seed", type=_non_negative_int, default=0)
+    t.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    t.add_argument("--out", default="out/run", help="output directory (default: out/run)")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar or per-epoch lines")
+    e = sub.add_parser("evaluate", help="evaluate a checkpoint written by 'nets train'",
+                       description="Evaluate a checkpoint on the split it was trained with.")
+    e.add_argument("checkpoint")
+    e.add_argument("--split", choices=("val", "train"), default="val")
+    e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    return parser
+
+
+# -- data and models -----------------------------------------------------------------------------------
+
+def _load_dataset(cfg: dict):
+    from nets import data
+
+    name, seed = cfg["dataset"], cfg["seed"]
+    if name == "digits":
+        return data.load_digits(return_X_y=True)
+    if name == "breast_cancer":
+        return data.load_breast_cancer(return_X_y=True)
+    if name == "moons":
+        return data.make_moons(1000, noise=0.2, seed=seed)
+    if name == "spirals":
+        return data.make_spirals(1000, n_classes=3, noise=0.05, turns=1.0, seed=seed)
+    if name == "blobs":
+        return data.make_blobs(1000, centers=4, cluster_std=1.5, seed=seed)
+    if name == "regression":
+        X, y, _ = data.make_linear_regression(1000, n_features=5, noise=0.1, bias=0.5, seed=seed)
+        return X, y
+    if name == "musk":
+        if not cfg.get("data_path"):
+            raise UsageError("nets train: error: --dataset musk needs --data-path pointing to clean2.data "
+                             "(UCI Musk version 2)")
+        bunch = data.load_musk(cfg["data_path"])
+        return bunch.data, bunch.target
+    raise UsageError(f"nets: error: unknown dataset {name!r}")
+
+
+def _prepare(cfg: dict):
+    """(train, val) TensorDatasets, the fitted scaler, the number of classes (0 for regression)."""
+    from nets import data
+
+    X, y = _load_dataset(cfg)
+    regression = cfg["dataset"] == "regression"
+    k = 0 if regression else int(y.max()) + 1
+    if cfg["val_fraction"] > 0:
+        Xtr, Xva, ytr, yva = data.train_test_split(X, y, test_size=cfg["val_fraction"],
+                                                   stratify=None if regression else y, seed=cfg["seed"])
+    else:
+        Xtr, Xva, ytr, yva = X, X[:0], y, y[:0]
+    scaler = data.StandardScaler().fit(Xtr)  # statistics of the training split only
+    dtype = np.dtype(cfg["dtype"])
+
+    def targets(v):
+        if regression or cfg["model"] == "logistic":
+            return v.astype(dtype).reshape(-1, 1)
+        return v.astype(np.int64)
+
+    train = data.TensorDataset(scaler.transform(Xtr).astype(dtype), targets(ytr))
+    val = data.TensorDataset(scaler.transform(Xva).astype(dtype), targets(yva)) if len(Xva) else None
+    return train, val, scaler, k
+
+
+def _build_model(cfg: dict, d: int, k: int):
+    import nets
+    from nets import models
+
+    dtype = getattr(nets, cfg["dtype"])
+    gen = nets.Generator().manual_seed(cfg["seed"])
+    name = cfg["model"]
+    if k == 0:  # regression
+        if name == "linear":
+            return models.LinearRegression(d, dtype=dtype, generator=gen), nets.nn.MSELoss()
+        if name == "mlp":
+            return models.MLP([d, *cfg["hidden"], 1], cfg["activation"], _norm(cfg), cfg["dropout"], dtype=dtype,
+                              generator=gen), nets.nn.MSELoss()
+        raise UsageError(f"nets train: error: --model {name} is a classifier; --dataset regression needs "
+                         "--model linear or mlp")
+    if name == "linear":
+        raise UsageError(f"nets train: error: --model linear is for regression; --dataset {cfg['dataset']} is a "
+                         "classification dataset (use mlp, logistic or softmax)")
+    if name == "logistic":
+        if k != 2:
+            raise UsageError(f"nets train: error: --model logistic needs two classes; --dataset {cfg['dataset']} "
+                             f"has {k} (use softmax or mlp)")
+        return models.LogisticRegression(d, logits=True, dtype=dtype, generator=gen), nets.nn.BCEWithLogitsLoss()
+    if name == "softmax":
+        return models.SoftmaxRegression(d, k, dtype=dtype, generator=gen), nets.nn.CrossEntropyLoss()
+    return (models.MLP([d, *cfg["hidden"], k], cfg["activation"], _norm(cfg), cfg["dropout"], dtype=dtype,
+                       generator=gen), nets.nn.CrossEntropyLoss())
+
+
+def _norm(cfg: dict):
+    return None if cfg["norm"] == "none" else cfg["norm"]
+
+
+def _metric_names(k: int) -> list[str]:
+    if k == 0:
+        return ["mse"]
+    return ["accuracy", "f1", "roc_auc"] if k == 2 else ["accuracy", "f1"]
+
+
+def _optimizer(cfg: dict, params):
+    from nets import optim
+
+    name, lr, wd = cfg["optimizer"], cfg["lr"], cfg["weight_decay"]
+    kw = {} if wd is None else {"weight_decay": wd}
+    if name == "sgd":
+        return optim.SGD(params, lr=lr or 0.1, momentum=cfg["momentum"], **kw)
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=lr or 1e-2, **kw)
+    if name == "adagrad":
+        return optim.Adagrad(params, lr=lr or 1e-2, **kw)
+    cls = optim.Adam if name == "adam" else optim.AdamW
+    return cls(params, lr=lr or 1e-3, **kw)
+
+
+def _scheduler(cfg: dict, opt, steps_per_epoch: int):
+    """(scheduler or None, interval)."""
+    from nets.optim import lr_scheduler as S
+
+    name, epochs = cfg["schedule"], cfg["epochs"]
+    if name == "none":
+        return None, "epoch"
+    if name == "cosine":
+        return S.CosineAnnealingLR(opt, T_max=epochs), "epoch"
+    if name == "step":
+        return S.StepLR(opt, step_size=max(1, epochs // 3), gamma=0.1), "epoch"
+    if name == "exponential":
+        return S.ExponentialLR(opt, gamma=0.9), "epoch"
+    if name == "linear":
+        return S.LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=epochs), "epoch"
+    if name == "warmup-cosine":
+        warm = max(1, epochs // 10)
+        lr = opt.param_groups[0]["lr"]
+        return S.SequentialLR(opt, [S.LinearLR(opt, 0.1, 1.0, warm),
+                                    S.CosineAnnealingLR(opt, max(1, epochs - warm), eta_min=0.1 * lr)], [warm]), "epoch"
+    if name == "onecycle":
+        return S.OneCycleLR(opt, max_lr=opt.param_groups[0]["lr"], epochs=epochs,
+                            steps_per_epoch=steps_per_epoch), "step"
+    return S.ReduceLROnPlateau(opt, factor=0.5, patience=2), "epoch"
+
+
+# -- commands ------------------------------------------------------------------------------------------
+
+def _validate_train(args) -> None:
+    if args.weight_decay is not None and not (math.isfinite(args.weight_decay) and args.weight_decay >= 0):
+        raise UsageError(f"nets train: error: --weight-decay must be >= 0, got {args.weight_decay}")
+    if args.dataset == "musk" and not args.data_path:
+        raise UsageError("nets train: error: --dataset musk needs --data-path pointing to clean2.data")
+    if args.data_path and not os.path.isfile(args.data_path):
+        raise UsageError(f"nets train: error: --data-path {args.data_path!r} is not a file")
+    if args.schedule == "plateau" and args.val_fraction == 0:
+        pass  # ReduceLROnPlateau then follows the training loss
+    if args.early_stopping and args.val_fraction == 0:
+        raise UsageError("nets train: error: --early-stopping needs a validation split (--val-fraction > 0)")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise UsageError(f"nets train: error: --out {args.out!r} exists and is not a directory")
+
+
+def train_command(args) -> int:
+    import nets
+    from nets import data, train
+
+    _validate_train(args)
+    cfg = {k: v for k, v in vars(args).items() if k not in ("command", "no_progress", "out")}
+    nets.manual_seed(cfg["seed"])
+    try:
+        train_set, val_set, scaler, k = _prepare(cfg)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"nets train: error: {e}") from None
+    d = train_set.tensors[0].shape[1]
+    model, loss_fn = _build_model(cfg, d, k)
+    opt = _optimizer(cfg, model.parameters())
+    loader_gen = nets.Generator().manual_seed(cfg["seed"] + 1)
+    train_loader = data.DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True, generator=loader_gen)
+    val_loader = data.DataLoader(val_set, batch_size=512) if val_set is not None else None
+    scheduler, interval = _scheduler(cfg, opt, len(train_loader))
+    callbacks = []
+    if cfg["early_stopping"]:
+        callbacks.append(train.EarlyStopping("val_loss", patience=cfg["early_stopping"], restore_best_weights=True))
+    progress = not args.no_progress
+    if progress:
+        print(f"training {type(model).__name__} on {cfg['dataset']}: {len(train_set)} train / "
+              f"{len(val_set) if val_set else 0} validation examples, {d} features"
+              + (f", {k} classes" if k else ""), file=sys.stderr)
+    start = time.perf_counter()
+    history = train.fit(model, loss_fn, opt, train_loader, cfg["epochs"], val_loader=val_loader,
+                        scheduler=scheduler, scheduler_interval=interval, metrics=_metric_names(k),
+                        callbacks=callbacks, progress=progress, clip_grad_norm=cfg["clip_grad_norm"])
+    seconds = time.perf_counter() - start
+    final = (train.evaluate(model, loss_fn, val_loader, _metric_names(k)) if val_loader is not None
+             else train.evaluate(model, loss_fn, train_loader, _metric_names(k)))
+    os.makedirs(args.out, exist_ok=True)
+    ckpt_path = os.path.join(args.out, "checkpoint.npz")
+    plot_path = os.path.join(args.out, "history.png")
+    summary_path = os.path.join(args.out, "summary.json")
+    train.save_checkpoint(ckpt_path, model, opt, scheduler, epoch=history.epochs[-1], history=history,
+                          train_loader=train_loader, extra={"config": cfg, "scaler": scaler.state_dict(),
+                                                            "num_classes": k})
+    try:
+        history.plot(plot_path, title=f"{type(model).__name__} on {cfg['dataset']}")
+    except ImportError as e:
+        print(f"nets train: note: {e}; no plot written", file=sys.stderr)
+        plot_path = None
+    stopped = next((cb.stopped_epoch for cb in callbacks if getattr(cb, "stopped_epoch", None)), None)
+    summary = {
+        "config": cfg, "epochs_run": len(history), "stopped_early_at": stopped,
+        "seconds": round(seconds, 3), "split": "validation" if val_loader is not None else "train",
+        "metrics": final, "history": history.state_dict(),
+        "files": {"checkpoint": ckpt_path, "plot": plot_path, "summary": summary_path},
+    }
+    with open(summary_path, "w") as f:
+        json.dump(summary, f, indent=2)
+    which = "validation" if val_loader is not None else "training"
+    print(f"{which} " + "  ".join(f"{name} {value:.4f}" for name, value in final.items()))
+    print(f"wrote {ckpt_path}, {summary_path}" + (f", {plot_path}" if plot_path else ""))
+    return 0
+
+
+def evaluate_command(args) -> int:
+    from nets import data, metrics, train
+    from nets.serialization import CheckpointError, load
+
+    if not os.path.isfile(args.checkpoint):
+        raise UsageError(f"nets evaluate: error: no checkpoint file at {args.checkpoint!r}")
+    try:
+        ckpt = load(args.checkpoint)
+    except CheckpointError as e:
+        raise UsageError(f"nets evaluate: error: {e}") from None
+    extra = ckpt.get("extra") if isinstance(ckpt, dict) else None
+    if not isinstance(extra, dict) or "config" not in extra:
+        raise UsageError(f"nets evaluate: error: {args.checkpoint!r} is a nets file but not a checkpoint written "
+                         "by 'nets train' (it has no training configuration)")
+    cfg = extra["config"]
+    cfg["hidden"] = list(cfg["hidden"])
+    train_set, val_set, _, k = _prepare(cfg)
+    model, loss_fn = _build_model(cfg, train_set.tensors[0].shape[1], k)
+    try:
+        model.load_state_dict(ckpt["model"])
+    except RuntimeError as e:
+        raise UsageError(f"nets evaluate: error: {e}") from None
+    dataset = val_set if args.split == "val" and val_set is not None else train_set
+    loader = data.DataLoader(dataset, batch_size=512)
+    result = train.evaluate(model, loss_fn, loader, _metric_names(k))
+    if args.json:
+        print(json.dumps({"split": args.split, "metrics": result}))
+        return 0
+    print(f"{cfg['model']} on {cfg['dataset']} ({args.split} split, {len(dataset)} examples)")
+    print("  ".join(f"{name} {value:.4f}" for name, value in result.items()))
+    if k:
+        model.eval()
+        import nets
+
+        with nets.no_grad():
+            out = model(dataset.tensors[0]).data
+        y = dataset.tensors[1].data.reshape(-1).astype(np.int64)
+        pred = (out.reshape(-1) >= 0).astype(np.int64) if out.shape[-1] == 1 else out.argmax(axis=1)
+        print("confusion matrix (rows: true class, columns: predicted):")
+        print(metrics.confusion_matrix(y, pred, num_classes=k))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "train":
+            return train_command(args)
+        return evaluate_command(args)
+    except UsageError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except FloatingPointError as e:
+        print(f"nets {args.command}: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
