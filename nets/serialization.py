@@ -46,13 +46,13 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> dict:
         return {"t": "float", "v": float.__repr__(obj)}  # keeps inf, nan and every bit of the value
     if isinstance(obj, Tensor):
         key = f"a{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj.data)
+        arrays[key] = obj.data
         return {"t": "tensor", "k": key, "requires_grad": bool(obj.requires_grad)}
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind in "OV":
             raise TypeError(f"nets.save cannot store the {obj.dtype} array at {where}: object arrays need pickle")
         key = f"a{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj)
+        arrays[key] = obj  # (np.ascontiguousarray would turn a 0-d array into 1-d)
         return {"t": "array", "k": key}
     if isinstance(obj, dict):
         return {"t": "dict", "items": [[_encode(k, arrays, f"{where} key"), _encode(v, arrays, f"{where}[{k!r}]")]
