@@ -141,7 +141,7 @@ def run(argv: Sequence[str] | None = None, out=None) -> int:
     heading = f"f({', '.join(f.variables)}) = {args.expression.strip()} at " + \
         ", ".join(f"{v} = {x:g}" for v, x in zip(f.variables, point))
     tables = _tables(t, args)
-    comparison = None if args.no_compare else compare(t, *point, repeats=args.repeats)
+    comparison = None if args.no_compare else compare(f, *point, repeats=args.repeats)
     parts = [tb.format(args.format) for tb in tables]
     if comparison is not None:
         parts.append(comparison.format(args.format))

@@ -328,6 +328,8 @@ def _axis_text(axis, keepdims) -> str:
 def _reduce(fname: str):
     def f(x, axis=None, keepdims=False):
         x = lift(x)
+        if x.kind == "num":  # a reduction of a constant is a constant
+            return num(getattr(NUMPY, fname)(x.args[0], axis=axis, keepdims=keepdims))
         if not x.shape:
             return x  # a reduction of a scalar is the scalar itself
         return call(fname, x, shape=_reduced_shape(x.shape, axis, keepdims), extra=_axis_text(axis, keepdims))
@@ -403,16 +405,6 @@ def _concatenate(xs, axis=0):
     shape[axis] = sum(x.shape[axis] for x in xs)
     inner = ", ".join(show(x) for x in xs)
     return Sym("call", ("concat", (Sym("name", (f"[{inner}]",)),), f", axis={axis}"), tuple(shape))
-
-
-def _constant(fname: str, text: str):
-    def f(*args, **kwargs):
-        vals = [primal(a) for a in args]
-        if all(v is not None for v in vals):  # an indicator of known values is a known constant
-            return num(getattr(NUMPY, fname)(*vals, **kwargs))
-        return call(text, *args)
-
-    return f
 
 
 def primal(x):
