@@ -101,8 +101,14 @@ def render(trace: Trace, show: str = "primal", seed=None, wrt: str | None = None
                          node_attr={"fontname": "Helvetica", "fontsize": "12"},
                          edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#64748b"})
     if title is None and show == "tangent":
-        title = f"tangents (forward mode), seed {seed}" if not isinstance(seed, str) else \
-            f"tangents (forward mode), seed ẋ = e({seed})"
+        if isinstance(seed, str):
+            what = f"∂/∂{seed}"
+        elif isinstance(seed, dict):
+            what = "seed " + ", ".join(f"{k} = {_value(x, digits)}" for k, x in seed.items())
+        else:
+            what = "seed (" + ", ".join(_value(x, digits) for x in np.atleast_1d(seed)) + ")" \
+                if np.ndim(seed) <= 1 and np.size(seed) <= 6 else "a given seed"
+        title = f"tangents (forward mode), {what}"
     elif title is None and show == "adjoint":
         title = "adjoints (reverse mode)"
     if title:

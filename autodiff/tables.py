@@ -207,16 +207,13 @@ class Table:
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
+        """A GitHub-flavoured Markdown table (``|`` inside formulas escaped)."""
         header, body = self._cells()
-
-        def cell(s: str) -> str:
-            return s.replace("|", "\\|")
-
-        head = [header[0] or "variable", *header[1:]]
-        lines = [f"**{self.title}**", "", "| " + " | ".join(head) + " |",
-                 "|" + "|".join([":--", ":--"] + ["--:"] * (len(head) - 2 - (head[-1] == "note")) +
-                                ([":--"] if head[-1] == "note" else [])) + "|"]
-        lines += ["| " + " | ".join(cell(c) for c in r) + " |" for r in body]
+        has_note = header[-1] == "note"
+        align = [":--", ":--"] + ["--:"] * (len(header) - 2 - has_note) + [":--"] * has_note
+        lines = [f"**{self.title}**", "", "| " + " | ".join([header[0] or "variable", *header[1:]]) + " |",
+                 "|" + "|".join(align) + "|"]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in body]
         return "\n".join(lines)
 
     def to_latex(self) -> str:
@@ -237,6 +234,7 @@ class Table:
         return "\n".join(lines)
 
     def to_html(self) -> str:
+        """An HTML ``<table>`` with subscripted indices (also what Jupyter shows)."""
         header, body = self._cells()
         esc = html_math
         out = [f'<table class="autodiff-trace"><caption>{html.escape(self.title)}</caption>',
@@ -253,11 +251,10 @@ class Table:
 
     def format(self, fmt: str = "text") -> str:
         """The table as ``"text"``, ``"markdown"``, ``"latex"`` or ``"html"``."""
-        try:
-            return {"text": self.to_text, "markdown": self.to_markdown, "latex": self.to_latex,
-                    "html": self.to_html}[fmt]()
-        except KeyError:
-            raise ValueError(f"unknown table format {fmt!r}; choose text, markdown, latex or html") from None
+        writers = {"text": self.to_text, "markdown": self.to_markdown, "latex": self.to_latex, "html": self.to_html}
+        if fmt not in writers:
+            raise ValueError(f"unknown table format {fmt!r}; choose text, markdown, latex or html")
+        return writers[fmt]()
 
     def __str__(self) -> str:
         return self.to_text()
