@@ -12,7 +12,7 @@ from .parameter import Parameter
 
 
 class BatchNorm1d(Module):
-    """Per-channel normalization of (N, C) or (N, C, L) input.
+    """Per-channel normalization of (N, C) or (N, C, L) input (``bias=False`` drops β).
 
     Training: x̂ = (x − μ_B)/√(σ²_B + eps) with the batch mean and biased variance, then γx̂ + β, and the
     running statistics move by ``momentum`` (running_var with the unbiased variance). Eval: the running
@@ -21,14 +21,17 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype=None) -> None:
+                 track_running_stats: bool = True, dtype=None, bias: bool = True) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
+        self.affine, self.track_running_stats, self.use_bias = affine, track_running_stats, affine and bias
         d = _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
         if affine:
             self.weight = Parameter(np.ones(num_features, dtype=d))
-            self.bias = Parameter(np.zeros(num_features, dtype=d))
+            if bias:
+                self.bias = Parameter(np.zeros(num_features, dtype=d))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -60,7 +63,7 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.use_bias}, track_running_stats={self.track_running_stats}")
 
 
 class LayerNorm(Module):
@@ -72,6 +75,7 @@ class LayerNorm(Module):
         super().__init__()
         ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = ns, eps, elementwise_affine
+        self.use_bias = elementwise_affine and bias
         d = _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
         if elementwise_affine:
             self.weight = Parameter(np.ones(ns, dtype=d))
@@ -87,4 +91,5 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.use_bias}")

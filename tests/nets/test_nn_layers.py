@@ -293,8 +293,9 @@ def test_repr_like_pytorch():
         "  (2): Dropout(p=0.1, inplace=False)\n"
         "  (3): Linear(in_features=3, out_features=1, bias=False)\n"
         ")")
-    assert repr(nn.BatchNorm1d(4)) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
-    assert repr(nn.LayerNorm(3)) == "LayerNorm((3,), eps=1e-05, elementwise_affine=True)"
+    assert repr(nn.BatchNorm1d(4)) == (
+        "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)")
+    assert repr(nn.LayerNorm(3)) == "LayerNorm((3,), eps=1e-05, elementwise_affine=True, bias=True)"
 
 
 def test_dtype_conversion_and_zero_grad():
