@@ -32,7 +32,12 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    argv: Sequence[str] = ()
+
     def error(self, message: str):  # one line, not argparse's usage block
+        known = {o for a in self._actions for o in a.option_strings}
+        if "expression" in message and any(a.startswith("-") and a.split("=")[0] not in known for a in self.argv):
+            message += " (an expression that starts with '-' needs a leading space: \" -x*y\", or -- before it)"
         raise UsageError(message)
 
 
@@ -123,7 +128,9 @@ def _tables(t: Trace, args) -> list[Table]:
 
 def run(argv: Sequence[str] | None = None, out=None) -> int:
     out = out or sys.stdout
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    parser.argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
     _check_options(args)
     try:
         f = parse(args.expression, cse=not args.no_cse)

@@ -35,6 +35,11 @@ def test_prints_the_three_traces_and_the_comparison(capsys):
     assert "3.7979174630286" in out and "1.5585000083063" in out
 
 
+def test_an_expression_starting_with_minus(capsys):
+    status, out, _ = run(capsys, " -x*y", "--at", "x=1", "y=2", "--no-compare")
+    assert status == 0 and "v̄1 = −v̄3" in out
+
+
 def test_wrt_and_formats(capsys):
     status, out, _ = run(capsys, "x*y", "--at", "x=2", "y=3", "--wrt", "y", "--no-compare", "--format", "markdown")
     assert status == 0 and "| v̇3 |" in out and "∂/∂y" in out and "∂/∂x" not in out and "Gradient" not in out
@@ -96,6 +101,7 @@ def test_without_dot(capsys, tmp_path, monkeypatch):
     (["2 + 3"], "has no variables"),
     (["x", "--at", "x=1", "--repeats", "0"], "--repeats must be at least 1"),
     ([], "the following arguments are required: expression"),
+    (["-x*y", "--at", "x=1", "y=2"], "needs a leading space"),
 ])
 def test_bad_input_is_one_line_and_status_2(capsys, argv, message):
     status, out, err = run(capsys, *argv)
