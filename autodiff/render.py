@@ -92,6 +92,8 @@ def render(trace: Trace, show: str = "primal", seed=None, wrt: str | None = None
     tangent and adjoint). ``highlight`` names a variable to mark; ``revealed`` (a set of names) limits the
     tangents/adjoints shown, for step-by-step pictures.
     """
+    if not isinstance(trace, Trace):  # an existing graph, e.g. a nets loss: trace it from its outputs
+        trace = Trace.from_outputs(trace)
     if show not in SHOWS:
         raise ValueError(f"show must be one of {', '.join(SHOWS)}, got {show!r}")
     sweep, seed = _sweep_values(trace, show, seed, wrt)

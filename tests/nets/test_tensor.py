@@ -324,18 +324,16 @@ def test_trace_from_outputs_of_a_tiny_network():
     assert "linear" in trace.table() if hasattr(trace, "table") else True
 
 
-def test_render_a_tiny_network_to_dot(tmp_path):
-    render = getattr(autodiff, "render", None)
-    if render is None:
-        pytest.skip("autodiff.render is not available")
-    _, loss = _tiny_network_loss()
+def test_render_and_table_a_tiny_network(tmp_path):
     from autodiff import render as render_module
+    from autodiff.tables import adjoint_table, primal_table
 
+    _, loss = _tiny_network_loss()
+    source = autodiff.render(loss, show="adjoint").source  # a loss is traced from its outputs
+    assert "linear" in source and "cross_entropy" in source and "v̄" in source
     trace = Trace.from_outputs(loss)
-    graph = render(trace) if callable(render) else render_module.render(trace)
-    source = graph.source
-    assert "linear" in source and "cross_entropy" in source
-    write = getattr(render_module, "render_to", None)
-    if write is not None:
-        path = write(trace, tmp_path / "net.dot")
-        assert path.exists() and "digraph" in path.read_text()
+    path = render_module.render_to(trace, tmp_path / "net.dot")
+    assert path.exists() and path.read_text().startswith("digraph")
+    primal = str(primal_table(trace))
+    assert "linear(array(2, 2), v1, v2)" in primal and "output" in primal
+    assert "∂f/∂x1" in str(adjoint_table(trace))
