@@ -325,14 +325,14 @@ def test_trace_from_outputs_of_a_tiny_network():
 
 
 def test_render_and_table_a_tiny_network(tmp_path):
-    from autodiff import render as render_module
+    from autodiff.render import render_to
     from autodiff.tables import adjoint_table, primal_table
 
     _, loss = _tiny_network_loss()
     source = autodiff.render(loss, show="adjoint").source  # a loss is traced from its outputs
     assert "linear" in source and "cross_entropy" in source and "v̄" in source
     trace = Trace.from_outputs(loss)
-    path = render_module.render_to(trace, tmp_path / "net.dot")
+    path = render_to(trace, tmp_path / "net.dot")
     assert path.exists() and path.read_text().startswith("digraph")
     primal = str(primal_table(trace))
     assert "linear(array(2, 2), v1, v2)" in primal and "output" in primal
