@@ -124,7 +124,8 @@ class MLP(nn.Sequential):
 
     ``activation`` is a name (relu, leaky_relu, prelu, sigmoid, tanh, gelu, gelu_tanh, softplus) or a
     function returning a module; ``norm`` is None, 'batch' or 'layer'; ``dropout`` is the drop probability
-    after each hidden activation (inputs and outputs are never dropped here).
+    after each hidden activation (inputs and outputs are never dropped here). ``generator`` draws the
+    initial weights; dropout masks come from the default generator (``nets.manual_seed``).
     """
 
     def __init__(self, sizes: Sequence[int], activation: str | Callable[[], nn.Module] = "relu",
@@ -158,7 +159,7 @@ class MLP(nn.Sequential):
                 raise TypeError(f"activation factory returned {type(act).__name__}, not a Module")
             layers.append(act)
             if dropout > 0:
-                layers.append(nn.Dropout(dropout, generator=generator))
+                layers.append(nn.Dropout(dropout))  # masks from the default generator, which checkpoints save
         layers.append(nn.Linear(sizes[-2], sizes[-1], dtype=dtype, generator=generator))
         super().__init__(*layers)
         self.sizes = sizes

@@ -27,7 +27,7 @@ from .nn import BCEWithLogitsLoss, Module
 from .nn.utils import clip_grad_norm_
 from .optim import Optimizer
 from .optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
-from .random import default_generator
+from .random import Generator, default_generator
 from .serialization import load, save
 from .tensor import Tensor
 
@@ -335,12 +335,23 @@ class ModelCheckpoint(Callback):
 
 # -- checkpoints ---------------------------------------------------------------------------------------
 
+def _module_generators(model: Module, get_state: bool) -> dict:
+    """Generators that modules hold themselves (e.g. ``Dropout(generator=g)``), by module name."""
+    out = {}
+    for name, module in model.named_modules():
+        gen = getattr(module, "generator", None)
+        if isinstance(gen, Generator):
+            out[name or "."] = gen.get_state() if get_state else gen
+    return out
+
+
 def save_checkpoint(path: str | os.PathLike, model: Module, optimizer: Optimizer | None = None,
                     scheduler=None, epoch: int | None = None, history: History | None = None,
                     train_loader=None, extra: dict | None = None) -> None:
     """Save everything needed to resume: model, optimizer and scheduler state dicts, the number of completed
-    epochs, the history, the random streams (the default generator and the loader's own), and ``extra``."""
-    rng = {"default": default_generator.get_state()}
+    epochs, the history, the random streams (the default generator, the loader's and any that modules
+    hold), and ``extra``."""
+    rng = {"default": default_generator.get_state(), "modules": _module_generators(model, get_state=True)}
     gen = getattr(train_loader, "generator", None)
     if gen is not None:
         rng["loader"] = gen.get_state()
@@ -377,6 +388,11 @@ def load_checkpoint(path: str | os.PathLike, model: Module | None = None, optimi
         history.load_state_dict(ckpt["history"])
     if restore_rng:
         default_generator.set_state(ckpt["rng"]["default"])
+        if model is not None:
+            gens = _module_generators(model, get_state=False)
+            for name, state in ckpt["rng"].get("modules", {}).items():
+                if name in gens:
+                    gens[name].set_state(state)
         gen = getattr(train_loader, "generator", None)
         if gen is not None and "loader" in ckpt["rng"]:
             gen.set_state(ckpt["rng"]["loader"])
