@@ -352,3 +352,52 @@ def test_transformer_paper_optimizer_settings_are_accepted():
     p = [nets.tensor([1.0], requires_grad=True)]
     assert Adam(p, betas=(0.9, 0.98), eps=1e-9).defaults["eps"] == 1e-9
     assert math.isclose(AdamW(p, betas=(0.9, 0.95), weight_decay=0.1).defaults["weight_decay"], 0.1)
+
+
+# -- gradient clipping (nets.nn.utils) ------------------------------------------------------------------
+
+def _with_grads(*grads):
+    ps = []
+    for g in grads:
+        p = nets.tensor(np.zeros_like(g), requires_grad=True)
+        p.grad = nets.tensor(np.array(g, dtype=np.float64))
+        ps.append(p)
+    return ps
+
+
+def test_clip_grad_norm_scales_all_gradients_together():
+    from nets.nn.utils import clip_grad_norm_
+
+    g1, g2 = np.array([3.0, 0.0]), np.array([[0.0, 4.0], [0.0, 12.0]])
+    ps = _with_grads(g1, g2)
+    total = clip_grad_norm_(ps, max_norm=1.3)
+    assert total.item() == pytest.approx(13.0)  # sqrt(9 + 16 + 144)
+    coef = 1.3 / (13.0 + 1e-6)
+    np.testing.assert_allclose(ps[0].grad.data, g1 * coef, rtol=1e-15)
+    np.testing.assert_allclose(ps[1].grad.data, g2 * coef, rtol=1e-15)
+    small = _with_grads(np.array([0.3, 0.4]))
+    assert clip_grad_norm_(small, 1.0).item() == pytest.approx(0.5)
+    np.testing.assert_array_equal(small[0].grad.data, [0.3, 0.4])  # under the limit: unchanged
+    inf_norm = _with_grads(np.array([1.0, -5.0]), np.array([2.0]))
+    assert clip_grad_norm_(inf_norm, 2.5, norm_type=math.inf).item() == 5.0
+    np.testing.assert_allclose(inf_norm[0].grad.data, np.array([1.0, -5.0]) * 2.5 / (5.0 + 1e-6))
+    one_norm = _with_grads(np.array([1.0, -2.0]), np.array([3.0]))
+    assert clip_grad_norm_(one_norm, 100.0, norm_type=1).item() == pytest.approx(6.0)
+    assert clip_grad_norm_([nets.tensor([1.0], requires_grad=True)], 1.0).item() == 0.0  # no gradients
+
+
+def test_clip_grad_norm_nonfinite():
+    from nets.nn.utils import clip_grad_norm_
+
+    ps = _with_grads(np.array([np.inf, 1.0]))
+    with pytest.raises(RuntimeError, match="non-finite"):
+        clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
+    np.testing.assert_array_equal(ps[0].grad.data, [np.inf, 1.0])  # raised before any change
+
+
+def test_clip_grad_value():
+    from nets.nn.utils import clip_grad_value_
+
+    ps = _with_grads(np.array([-3.0, 0.5, 2.0]))
+    clip_grad_value_(ps[0], 1.0)
+    np.testing.assert_array_equal(ps[0].grad.data, [-1.0, 0.5, 1.0])
