@@ -21,7 +21,7 @@ import numpy as np
 
 from . import notation as N
 from .primitives import choose_backend, primal
-from .tables import adjoint_name, local_partial, tangent_name, value_text
+from .tables import adjoint_name, as_trace, local_partial, tangent_name, value_text
 from .trace import Trace, Variable
 
 SHOWS = ("primal", "tangent", "adjoint")
@@ -92,8 +92,7 @@ def render(trace: Trace, show: str = "primal", seed=None, wrt: str | None = None
     tangent and adjoint). ``highlight`` names a variable to mark; ``revealed`` (a set of names) limits the
     tangents/adjoints shown, for step-by-step pictures.
     """
-    if not isinstance(trace, Trace):  # an existing graph, e.g. a nets loss: trace it from its outputs
-        trace = Trace.from_outputs(trace)
+    trace = as_trace(trace)  # an existing graph, e.g. a nets loss, is traced from its outputs
     if show not in SHOWS:
         raise ValueError(f"show must be one of {', '.join(SHOWS)}, got {show!r}")
     sweep, seed = _sweep_values(trace, show, seed, wrt)
@@ -160,6 +159,7 @@ def render_steps(trace: Trace, sweep: str = "reverse", seed=None, wrt: str | Non
     """
     if sweep not in ("forward", "reverse"):
         raise ValueError(f"sweep must be 'forward' or 'reverse', got {sweep!r}")
+    trace = as_trace(trace)
     show = "tangent" if sweep == "forward" else "adjoint"
     if sweep == "forward":
         first = list(trace.inputs)

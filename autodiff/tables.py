@@ -264,8 +264,15 @@ class Table:
 
 
 # --- the three traces ---------------------------------------------------------------------------------
+def as_trace(graph) -> Trace:
+    """A :class:`Trace` as is; an existing graph (a node, e.g. a nets loss, or a list of them) traced from its
+    outputs, its leaves becoming the inputs."""
+    return graph if isinstance(graph, Trace) else Trace.from_outputs(graph)
+
+
 def primal_table(trace: Trace, digits: int = 14) -> Table:
     """vi = expression (the primitive's display) and its value."""
+    trace = as_trace(trace)
     outs = set(trace.outputs)
     rows = [(v.name, v.expression(), [v.value], "output" if v in outs else "") for v in trace.nodes]
     return Table("Primal trace", ["value"], rows, digits)
@@ -292,6 +299,7 @@ def _seeds(trace: Trace, wrt) -> list[tuple[str, object]]:
 
 def tangent_table(trace: Trace, wrt=None, digits: int = 14) -> Table:
     """Forward mode: a column of tangents per seed (``wrt``: input label(s) or seeds; default every input)."""
+    trace = as_trace(trace)
     seeds = _seeds(trace, wrt)
     sweeps = [trace.forward(s) for _, s in seeds]
     outs = set(trace.outputs)
@@ -304,6 +312,7 @@ def tangent_table(trace: Trace, wrt=None, digits: int = 14) -> Table:
 
 def adjoint_table(trace: Trace, seed=None, digits: int = 14) -> Table:
     """Reverse mode: v̄i from the last variable back to the first, one sweep."""
+    trace = as_trace(trace)
     sweep = trace.reverse() if seed is None else trace.reverse(seed)
     exprs = adjoint_expressions(trace, seed)
     ins = set(trace.inputs)
@@ -316,6 +325,7 @@ def adjoint_table(trace: Trace, seed=None, digits: int = 14) -> Table:
 
 def trace_tables(trace: Trace, wrt=None, seed=None, digits: int = 14) -> list[Table]:
     """The primal, tangent and adjoint tables (the adjoint needs a scalar output or a ``seed``)."""
+    trace = as_trace(trace)
     return [primal_table(trace, digits), tangent_table(trace, wrt, digits), adjoint_table(trace, seed, digits)]
 
 
