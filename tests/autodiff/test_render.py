@@ -143,3 +143,13 @@ def test_bad_arguments(course, tmp_path):
         write_steps(course, tmp_path, fmt="gif")
     with pytest.raises(ValueError, match="cannot tell the format"):
         write(render(course), tmp_path / "noext")
+
+
+def test_an_existing_graph_is_traced_from_its_outputs():
+    from autodiff.graph import Node
+
+    x = Node(1.5, name="x")
+    y = ad.sin(x) * x
+    assert "v3 = v2·v1" in render(y).source
+    assert len(list(render_steps(y, "reverse"))) == 3
+    assert ad.adjoint_table(y).equations["v̄1"] == "v̄2·cos(v1) + v̄3·v2"
