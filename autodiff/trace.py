@@ -67,7 +67,7 @@ def format_value(v, digits: int = 12) -> str:
         x = complex(v) if np.iscomplexobj(v) else float(v)
         if isinstance(x, complex):
             return f"{x.real:.{digits}g}{x.imag:+.{digits}g}j"
-        if x == int(x) and abs(x) < 1e15:
+        if np.isfinite(x) and x == int(x) and abs(x) < 1e15:
             return str(int(x))
         return f"{x:.{digits}g}"
     return f"array{tuple(np.shape(v))}"
