@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     t.add_argument("--out", default="out/run", help="output directory (default: out/run)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar or per-epoch lines")
+    t.add_argument("--no-plot", action="store_true", help="do not write history.png")
     e = sub.add_parser("evaluate", help="evaluate a checkpoint written by 'nets train'",
                        description="Evaluate a checkpoint on the split it was trained with.")
     e.add_argument("checkpoint")
@@ -272,7 +273,7 @@ def train_command(args) -> int:
     from nets import data, train
 
     _validate_train(args)
-    cfg = {k: v for k, v in vars(args).items() if k not in ("command", "no_progress", "out")}
+    cfg = {k: v for k, v in vars(args).items() if k not in ("command", "no_progress", "no_plot", "out")}
     nets.manual_seed(cfg["seed"])
     try:
         train_set, val_set, scaler, k = _prepare(cfg)
@@ -307,11 +308,14 @@ def train_command(args) -> int:
     train.save_checkpoint(ckpt_path, model, opt, scheduler, epoch=history.epochs[-1], history=history,
                           train_loader=train_loader, extra={"config": cfg, "scaler": scaler.state_dict(),
                                                             "num_classes": k})
-    try:
-        history.plot(plot_path, title=f"{type(model).__name__} on {cfg['dataset']}")
-    except ImportError as e:
-        print(f"nets train: note: {e}; no plot written", file=sys.stderr)
+    if args.no_plot:
         plot_path = None
+    else:
+        try:
+            history.plot(plot_path, title=f"{type(model).__name__} on {cfg['dataset']}")
+        except ImportError as e:
+            print(f"nets train: note: {e}; no plot written", file=sys.stderr)
+            plot_path = None
     stopped = next((cb.stopped_epoch for cb in callbacks if getattr(cb, "stopped_epoch", None)), None)
     summary = {
         "config": cfg, "epochs_run": len(history), "stopped_early_at": stopped,
