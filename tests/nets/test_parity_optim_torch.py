@@ -153,3 +153,21 @@ def test_optimizer_state_dict_layout_matches_torch():
     ours_keys = set(a["param_groups"][0])
     assert {"lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "params"} <= ours_keys
     assert ours_keys <= set(b["param_groups"][0])
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+def test_clip_grad_norm_matches_torch(norm_type, max_norm):
+    from nets.nn.utils import clip_grad_norm_
+
+    grads = [rng.normal(size=(3, 4)), rng.normal(size=5)]
+    ours = [nets.tensor(np.zeros_like(g), requires_grad=True) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for p, q, g in zip(ours, theirs, grads):
+        p.grad = nets.tensor(g.copy())
+        q.grad = torch.tensor(g.copy())
+    total_ours = clip_grad_norm_(ours, max_norm, norm_type=norm_type)
+    total_theirs = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
+    assert total_ours.item() == pytest.approx(total_theirs.item(), rel=1e-12)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12, atol=1e-15)
