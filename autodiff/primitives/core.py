@@ -15,6 +15,7 @@ The SymPy form is not a separate field: it is ``impl`` run with the SymPy backen
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -57,12 +58,17 @@ class Primitive:
 
     def format(self, args: list[str], params: dict | None = None) -> str:
         """The right-hand side of a trace row, e.g. ``"v1·v2"``, from the operands' printed names."""
-        params = dict(params or {})
+        params = {**self.defaults(), **(params or {})}  # a display may name a parameter left at its default
         shown = {k: format_param(v) for k, v in params.items()}
         axis = params.get("axis")
         shown["axis_kw"] = "" if axis is None else f", axis={axis}"
         shown["args"] = ", ".join(args)
         return self.display.format(*args, **shown)
+
+    def defaults(self) -> dict:
+        """The keyword parameters of ``impl`` that have default values."""
+        return {k: p.default for k, p in inspect.signature(self.impl).parameters.items()
+                if p.default is not p.empty}
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -77,6 +83,8 @@ def format_param(v) -> str:
         return ":".join(parts[:2]) + (f":{parts[2]}" if v.step is not None else "")
     if v is Ellipsis:
         return "..."
+    if isinstance(v, type):  # a dtype such as np.float32
+        return v.__name__
     if hasattr(v, "shape") and getattr(v, "ndim", 0) > 0:
         return f"<{'×'.join(map(str, v.shape))} array>" if v.size > 6 else str(v.tolist())
     return str(v)

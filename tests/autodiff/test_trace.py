@@ -106,3 +106,17 @@ def test_variable_lookup_errors_name_the_range():
     assert t["x2"] is t["v2"]
     with pytest.raises(KeyError, match="v1…v7"):
         t["v9"]
+
+
+def test_rows_print_parameters_left_at_their_defaults_and_dtypes():
+    from autodiff.primitives import REGISTRY
+    from autodiff.primitives.core import format_param
+
+    assert REGISTRY["sum"].format(["v1"], {}) == "sum(v1)"
+    assert REGISTRY["sum"].format(["v1"], {"axis": 1}) == "sum(v1, axis=1)"
+    # network primitives whose display names a parameter that callers may leave at its default
+    for name in ("log_softmax", "leaky_relu"):
+        if name in REGISTRY:
+            assert REGISTRY[name].format(["v1"], {}).count("v1") == 1
+    assert format_param(np.float32) == "float32"
+    assert format_param(np.dtype("float64")) == "float64"
