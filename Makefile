@@ -12,16 +12,18 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# The `dot` program renders graphs. As root with apt-get we install Debian's package;
-# otherwise say how to get it and carry on (.dot output works without it).
-graphviz:
-	@if command -v dot >/dev/null 2>&1; then :; \
+# The `dot` program lays graphs out. As root with apt-get we install Debian's graphviz; otherwise we
+# install the pip-only port `graphviz-pure` into .venv (it writes SVG and PNG) and say how to get dot.
+graphviz: $(STAMP)
+	@if command -v dot >/dev/null 2>&1 || [ -x $(BIN)/graphviz-pure ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing Debian's graphviz (for the dot program)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
 	else \
-		echo "note: the 'dot' program is missing; graph images need it (Debian/Ubuntu: sudo apt-get install graphviz;"; \
-		echo "      macOS: brew install graphviz; conda: conda install graphviz). .dot files are written without it."; \
+		echo "note: Graphviz's 'dot' is missing; installing graphviz-pure into .venv for SVG/PNG graphs."; \
+		echo "      For PDF too: sudo apt-get install graphviz (Debian/Ubuntu), brew install graphviz (macOS)."; \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check graphviz-pure || \
+		echo "      graphviz-pure could not be installed; .dot files are still written."; \
 	fi
 
 test: $(STAMP) graphviz

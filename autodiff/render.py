@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,9 +47,36 @@ class GraphvizNotFoundError(RuntimeError):
     """Raised when an image is requested but the ``dot`` program is not installed."""
 
 
+def layout_program() -> str | None:
+    """The program that lays graphs out: Graphviz's ``dot``, else the pip-installable ``graphviz-pure``
+    (a port of dot that writes SVG and PNG, for users who cannot install system packages), else None."""
+    if shutil.which("dot"):
+        return "dot"
+    beside_python = Path(sys.executable).parent / "graphviz-pure"  # a venv's bin/ need not be on PATH
+    return shutil.which("graphviz-pure") or (str(beside_python) if beside_python.exists() else None)
+
+
 def dot_available() -> bool:
-    """Whether graphviz's ``dot`` program is on the PATH."""
-    return shutil.which("dot") is not None
+    """Whether some layout program can write images."""
+    return layout_program() is not None
+
+
+def pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
+    """The graph laid out as ``fmt`` (svg, png or pdf) by :func:`layout_program`."""
+    program = layout_program()
+    if program is None:
+        raise GraphvizNotFoundError(INSTALL_HINT)
+    if program == "dot":
+        try:
+            return graph.pipe(format=fmt)
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFoundError(INSTALL_HINT) from None
+    if fmt not in ("svg", "png"):
+        raise GraphvizNotFoundError(f"graphviz-pure writes svg and png, not {fmt}; {INSTALL_HINT}")
+    done = subprocess.run([program, f"-T{fmt}"], input=graph.source.encode("utf-8"), capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"graphviz-pure failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    return done.stdout
 
 
 def _kind(trace: Trace, v: Variable) -> str:
@@ -187,12 +216,7 @@ def write(graph: graphviz.Digraph, path: str | os.PathLike) -> Path:
     if suffix in SOURCE_SUFFIXES:
         data = graph.source.encode("utf-8")
     elif suffix.lstrip(".") in IMAGE_FORMATS:
-        if not dot_available():
-            raise GraphvizNotFoundError(INSTALL_HINT)
-        try:
-            data = graph.pipe(format=suffix.lstrip("."))
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFoundError(INSTALL_HINT) from None
+        data = pipe(graph, suffix.lstrip("."))
     else:
         raise ValueError(f"cannot tell the format from {path.name!r}; use a name ending in .svg, .png, .pdf, "
                          ".dot or .gv")
@@ -220,9 +244,7 @@ def write_steps(trace: Trace, directory: str | os.PathLike, sweep: str = "revers
 
 def to_svg(trace: Trace, show: str = "primal", **kwargs) -> str | None:
     """The SVG text of the graph, or None without ``dot`` (for Jupyter's display)."""
-    if not dot_available():
-        return None
     try:
-        return render(trace, show, **kwargs).pipe(format="svg").decode("utf-8")
-    except graphviz.ExecutableNotFound:
+        return pipe(render(trace, show, **kwargs), "svg").decode("utf-8")
+    except GraphvizNotFoundError:
         return None

@@ -77,6 +77,7 @@ def test_render_and_steps(capsys, tmp_path):
 
 def test_without_dot(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "empty" / "python"))  # nor graphviz-pure
     status, _, err = run(capsys, "x*y", "--at", "x=1", "y=2", "--out", str(tmp_path / "o"), "--no-compare")
     assert status == 0 and (tmp_path / "o" / "adjoint.dot").exists() and "install Graphviz" in err
     status, _, err = run(capsys, "x*y", "--at", "x=1", "y=2", "--render", str(tmp_path / "g.svg"), "--no-compare")

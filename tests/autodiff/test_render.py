@@ -1,7 +1,9 @@
 """Rendering: graphviz graphs of traces, step-by-step pictures, files by suffix, life without `dot`."""
 
 import shutil
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import graphviz
 import numpy as np
@@ -29,7 +31,30 @@ def course():
 @pytest.fixture
 def no_dot(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "empty" / "python"))  # no graphviz-pure beside it
     assert not dot_available()
+
+
+def _graphviz_pure():
+    found = shutil.which("graphviz-pure")
+    beside = Path(sys.executable).parent / "graphviz-pure"
+    return found or (str(beside) if beside.exists() else None)
+
+
+@pytest.mark.skipif(_graphviz_pure() is None, reason="graphviz-pure is not installed")
+def test_graphviz_pure_draws_when_dot_is_missing(monkeypatch, tmp_path, course):
+    program = _graphviz_pure()
+    monkeypatch.setenv("PATH", str(Path(program).parent))
+    monkeypatch.setattr("shutil.which", lambda name: program if name == "graphviz-pure" else None)
+    from autodiff.render import layout_program
+
+    assert layout_program() == program
+    text = svg_text(course.render(tmp_path / "g.svg", show="adjoint"))
+    for v in course.nodes:
+        assert f"{v.name} = " in text
+    assert (course.render(tmp_path / "g.png")).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(GraphvizNotFoundError, match="svg and png"):
+        course.render(tmp_path / "g.pdf")
 
 
 def svg_text(path) -> str:
