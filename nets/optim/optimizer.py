@@ -16,6 +16,8 @@ import numpy as np
 
 from autodiff.graph import Node
 
+from ..autograd_mode import enable_grad
+
 __all__ = ["Optimizer", "required"]
 
 
@@ -107,7 +109,8 @@ class Optimizer:
         the loss (it is called first, with gradients enabled); its loss is returned."""
         loss = None
         if closure is not None:
-            loss = closure()
+            with enable_grad():  # as in PyTorch: the closure computes gradients even under no_grad()
+                loss = closure()
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             if params:

@@ -258,6 +258,9 @@ def test_step_closure_returns_loss():
 
     loss = opt.step(closure)
     assert calls == [1] and loss.item() == 4.0 and w.data[0] == pytest.approx(1.0)
+    with nets.no_grad():  # the closure still records its graph
+        opt.step(closure)
+    assert calls == [1, 1] and w.data[0] == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize("make, match", [
