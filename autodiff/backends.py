@@ -108,9 +108,10 @@ NUMPY = Backend(
     tan=_weak(np.tan), tanh=_weak(np.tanh),
     sigmoid=_np_sigmoid, erf=_np_erf, abs=np.abs, sign=np.sign, heaviside=_np_heaviside,
     maximum=np.maximum, minimum=np.minimum, where=np.where, pi=math.pi, two_over_sqrt_pi=2 / math.sqrt(math.pi),
-    sum=lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    # the ufuncs' reduce directly: np.sum/np.max add a dispatch layer that costs more than a small reduction
+    sum=lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     mean=lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
-    max=lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    max=lambda x, axis=None, keepdims=False: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
     relu=lambda x: np.maximum(x, 0),
     mask=lambda cond, when=True: np.asarray(cond, dtype=bool) if when else ~np.asarray(cond, dtype=bool),
     reshape=lambda x, shape: np.reshape(x, shape),

@@ -42,13 +42,18 @@ from .elementwise import elementwise
 
 def _shift(m, x, axis):
     """The (constant) row maximum to subtract before exponentiating; 0 where it is not finite."""
-    c = np.max(np.asarray(m.primal(x)), axis=axis, keepdims=True)
-    return np.where(np.isfinite(c), c, 0).astype(c.dtype, copy=False)
+    c = np.maximum.reduce(np.asarray(m.primal(x)), axis=axis, keepdims=True)
+    return c if np.isfinite(c).all() else np.where(np.isfinite(c), c, 0).astype(c.dtype, copy=False)
+
+
+def _t(m, w):
+    """The transpose of a weight matrix (``.T`` on an array is cheaper than the backend's swapaxes)."""
+    return w.T if type(w) is np.ndarray and w.ndim == 2 else m.swap_last(w)
 
 
 # --- linear layer -----------------------------------------------------------------------------------
 def _linear(m, x, w, *b):
-    y = m.matmul(x, m.swap_last(w))
+    y = m.matmul(x, _t(m, w))
     if not b:
         return y
     if type(y) is np.ndarray and y.dtype == np.result_type(y, b[0]):
@@ -83,7 +88,7 @@ def _linear_vjp(m, g, xs, y, needs):
         else:  # every leading axis is a batch axis: flatten them and contract
             g2 = g if len(gs) == 2 else m.reshape(g, (-1, gs[-1]))
             x2 = x if len(xsh) == 2 else m.reshape(x, (-1, xsh[-1]))
-            out[1] = m.matmul(m.swap_last(g2), x2)
+            out[1] = m.matmul(_t(m, g2), x2)
     if len(xs) > 2 and needs[2]:
         gs = m.shape(g)
         out[2] = m.sum(g, axis=tuple(range(len(gs) - 1))) if len(gs) > 1 else g
@@ -153,8 +158,9 @@ softmax = register(Primitive(
 
 
 # --- classification losses on a coefficient matrix -----------------------------------------------------
-def _reduce_rows(m, rows, reduction):
-    return rows if reduction == "none" else m.sum(rows)
+def _weighted_rows(m, v, coef, reduction):
+    """−Σ_c coef·v per row, or its total over all rows (one full reduction instead of two)."""
+    return -m.sum(v * coef, axis=-1) if reduction == "none" else -m.sum(v * coef)
 
 
 def _row_adjoint(m, g, reduction, n_rows):
@@ -163,7 +169,7 @@ def _row_adjoint(m, g, reduction, n_rows):
 
 
 def _nll(m, logp, coef, reduction="mean"):
-    return _reduce_rows(m, -m.sum(logp * coef, axis=-1), reduction)
+    return _weighted_rows(m, logp, coef, reduction)
 
 
 nll_loss = register(Primitive(
@@ -174,7 +180,7 @@ nll_loss = register(Primitive(
 
 
 def _ce(m, z, coef, reduction="mean"):
-    return _reduce_rows(m, -m.sum(_log_softmax(m, z, -1) * coef, axis=-1), reduction)
+    return _weighted_rows(m, _log_softmax(m, z, -1), coef, reduction)
 
 
 def _ce_jvp(m, ts, xs, y, coef, reduction="mean"):
@@ -183,7 +189,7 @@ def _ce_jvp(m, ts, xs, y, coef, reduction="mean"):
     p = _softmax(m, xs[0], -1)
     t = ts[0]
     rows = m.sum(coef, axis=-1) * m.sum(p * t, axis=-1) - m.sum(coef * t, axis=-1)
-    return _reduce_rows(m, rows, reduction)
+    return rows if reduction == "none" else m.sum(rows)
 
 
 def _ce_vjp(m, g, xs, y, needs, coef, reduction="mean"):

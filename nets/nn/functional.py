@@ -301,7 +301,8 @@ def _class_coef(what: str, target, n_classes: int, rows_shape: tuple, dtype, wei
                          f"(the input's shape without the class dimension)")
     t = t.reshape(-1).astype(np.int64, copy=False)
     rows = np.arange(t.size)
-    if weight is None and not label_smoothing and t.size and t.min() >= 0 and t.max() < n_classes \
+    # (as unsigned, a negative index is huge: one comparison checks both ends of the range)
+    if t.size and weight is None and not label_smoothing and (t.view(np.uint64) < n_classes).all() \
             and not (0 <= ignore_index < n_classes and (t == ignore_index).any()):
         # The common case (plain class indices): one entry per row, the mean's 1/N folded in.
         coef = np.zeros((t.size, n_classes), dtype=dtype)
