@@ -1,6 +1,7 @@
 """The `nets` command: the demo runs reach the promised accuracy, runs are repeatable, bad arguments exit 2."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -130,6 +131,7 @@ def test_evaluate_rejects_foreign_and_corrupt_files(tmp_path, capsys):
 
 def test_console_entry_point_as_module(tmp_path):
     """`python -m nets` is the same command (the `nets` script calls the same main)."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     done = subprocess.run([sys.executable, "-m", "nets", "train", "--epochs", "0"], capture_output=True, text=True,
-                          cwd=tmp_path)
+                          cwd=tmp_path, env=env)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "--epochs" in done.stderr
