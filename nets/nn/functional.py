@@ -364,7 +364,12 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, ignore_in
     coef = _class_coef("cross_entropy", tv, n_classes, rows_shape, x.dtype, weight, ignore_index,
                        label_smoothing, reduction)
     out = _apply("softmax_cross_entropy", (z,), coef=coef, reduction=reduction)
-    return out.reshape(rows_shape) if reduction == "none" else out
+    return out.reshape(rows_shape) if reduction == "none" else _empty_mean(out, coef, reduction)
+
+
+def _empty_mean(out: Tensor, coef: np.ndarray, reduction: str) -> Tensor:
+    # The mean over no rows is 0/0 = nan (as PyTorch), which a coefficient matrix with no rows cannot carry.
+    return out * np.nan if reduction == "mean" and coef.shape[0] == 0 else out
 
 
 def nll_loss(input: Tensor, target, weight: Tensor | None = None, ignore_index: int = -100,  # noqa: A002
@@ -379,7 +384,7 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, ignore_index: 
         raise TypeError(f"nll_loss: target must hold class indices (integers), got dtype {tv.dtype}")
     coef = _class_coef("nll_loss", tv, n_classes, rows_shape, x.dtype, weight, ignore_index, 0.0, reduction)
     out = _apply("nll_loss", (z,), coef=coef, reduction=reduction)
-    return out.reshape(rows_shape) if reduction == "none" else out
+    return out.reshape(rows_shape) if reduction == "none" else _empty_mean(out, coef, reduction)
 
 
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:  # noqa: A002

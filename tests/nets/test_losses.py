@@ -167,9 +167,13 @@ def test_cross_entropy_extra_dimensions_and_single_example(grads_ok):
     assert abs(F.cross_entropy(_t(v), _t(np.array(2))).item() + _log_softmax(v)[2]) < 1e-14
 
 
-def test_cross_entropy_every_row_ignored_gives_nan_like_pytorch():
+def test_cross_entropy_every_row_ignored_or_no_rows_gives_nan_like_pytorch():
     out = nn.CrossEntropyLoss(ignore_index=1)(_t(LOGITS[:2]), _t(np.array([1, 1])))
     assert np.isnan(out.item())
+    empty_logits, empty_target = nets.zeros(0, 3), nets.tensor(np.zeros(0, dtype=np.int64))
+    assert np.isnan(nn.CrossEntropyLoss()(empty_logits, empty_target).item())
+    assert np.isnan(nn.NLLLoss()(empty_logits, empty_target).item())
+    assert nn.CrossEntropyLoss(reduction="sum")(empty_logits, empty_target).item() == 0.0
 
 
 def test_cross_entropy_is_exact_for_logits_of_1e4():
