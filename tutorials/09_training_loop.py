@@ -1,0 +1,295 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 09 · The training loop
+#
+# Every chapter so far has been a piece of one loop:
+#
+# ```
+# for each epoch:
+#     for each mini-batch (x, y):
+#         output = model(x); loss = loss_fn(output, y)     # forward
+#         loss.backward()                                  # reverse sweep: gradients into .grad
+#         optimizer.step()                                 # update
+#         optimizer.zero_grad()                            # clear .grad for the next batch
+#     scheduler.step()                                     # once per epoch
+# ```
+#
+# We first write the course's PyTorch loop out in full — with `nets` in place of `torch`, and with the
+# pieces the lecture's slide leaves out — then hand the same job to `nets.train.fit`, and finish with the
+# homework-style task: a classifier on a real dataset, evaluated properly.
+
+# %%
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import nets
+from nets import metrics, nn, optim
+from nets.data import (
+    DataLoader,
+    Dataset,
+    StandardScaler,
+    TensorDataset,
+    load_breast_cancer,
+    load_digits,
+    load_musk,
+    train_test_split,
+)
+from nets.models import MLP
+from nets.train import fit
+
+OUT = Path("out/tutorials")
+OUT.mkdir(parents=True, exist_ok=True)
+nets.manual_seed(0)
+
+# %% [markdown]
+# ## 1. The course's loop, written out
+#
+# The slide's version does not run as printed: `train dataset` and `loss fn` are syntax errors,
+# `SampleDataset`, `d` and `n_epochs` are never defined, and it never switches between `train()` and
+# `eval()` (E17). Below is a complete version: a `Dataset` (`__len__`, `__getitem__`), a `DataLoader`
+# that reshuffles every epoch, an `nn.Module` (`__init__` calling `super().__init__()`, `forward`), the
+# loss, the optimizer and the scheduler — plus a validation split, evaluation under `no_grad()` in
+# `eval()` mode, and saving/loading the `state_dict`.
+
+# %%
+class SampleDataset(Dataset):
+    """Two Gaussian classes in d dimensions, means −1 (label 0) and +1 (label 1); float32, y of shape (N, 1)."""
+
+    def __init__(self, n, d, seed):
+        rng = np.random.default_rng(seed)
+        labels = rng.integers(0, 2, n)
+        self.X = (rng.normal(size=(n, d)) + np.where(labels[:, None] == 1, 1.0, -1.0)).astype(np.float32)
+        self.y = labels.astype(np.float32).reshape(-1, 1)
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return nets.tensor(self.X[i]), nets.tensor(self.y[i])
+
+
+class LogisticRegression(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.linear = nn.Linear(d, 1)
+        self.sigmoid = nn.Sigmoid()
+
+    def forward(self, x):
+        return self.sigmoid(self.linear(x))
+
+
+def test(model, loader, loss_fn):
+    """Mean loss and accuracy, in eval mode and without recording a graph."""
+    model.eval()
+    total, correct, count = 0.0, 0, 0
+    with nets.no_grad():
+        for x, y in loader:
+            p = model(x)
+            total += loss_fn(p, y).item() * len(y)
+            correct += int(((p.numpy() >= 0.5) == y.numpy()).sum())
+            count += len(y)
+    return total / count, correct / count
+
+
+d, n_epochs = 2, 10
+train_loader = DataLoader(SampleDataset(2000, d, seed=0), batch_size=32, shuffle=True)
+val_loader = DataLoader(SampleDataset(500, d, seed=1), batch_size=256)
+model = LogisticRegression(d)
+loss_fn = nn.BCELoss()
+optimizer = optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+scheduler = optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
+
+for epoch in range(1, n_epochs + 1):
+    model.train()
+    for x, y in train_loader:
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    scheduler.step()
+    val_loss, val_acc = test(model, val_loader, loss_fn)
+    if epoch in (1, n_epochs):
+        print(f"epoch {epoch:2d}: lr {scheduler.get_last_lr()[0]:.2e}, validation loss {val_loss:.4f},"
+              f" accuracy {val_acc:.3f}")
+assert val_acc > 0.9 and val_loss < 0.3
+
+with tempfile.TemporaryDirectory() as tmp:
+    path = Path(tmp) / "model.npz"
+    nets.save(model.state_dict(), path)                  # .npz, no pickle, written atomically
+    reloaded = LogisticRegression(d)
+    reloaded.load_state_dict(nets.load(path))
+assert test(reloaded, val_loader, loss_fn) == (val_loss, val_acc)
+print("state_dict keys:", list(model.state_dict()), "— saved, reloaded, same validation numbers")
+
+# %% [markdown]
+# ## 2. Why `zero_grad()`? (quiz 14)
+#
+# `backward()` **adds** into `.grad`; it never overwrites. That is deliberate — it lets several backward
+# passes accumulate into one update (gradient accumulation over small batches) — but it means that
+# without `zero_grad()` every step would use the sum of all gradients so far. (`zero_grad()` sets the
+# gradients to `None` by default, as PyTorch ≥ 2.0 does.)
+
+# %%
+w = nets.tensor([1.0, -2.0], dtype=nets.float64, requires_grad=True)
+for _ in range(3):
+    (w * w).sum().backward()                 # ∇ = 2w each time
+print("after three backward() calls without zeroing:", w.grad.numpy(), "= 3 × 2w")
+assert np.array_equal(w.grad.numpy(), 3 * 2 * w.detach().numpy())
+opt = optim.SGD([w], lr=0.1)
+opt.zero_grad()
+assert w.grad is None
+
+# gradient accumulation: two half-batches, then one step, equals one full batch
+X_acc, y_acc = nets.randn(8, 3, dtype=nets.float64), nets.randn(8, 1, dtype=nets.float64)
+lin = nn.Linear(3, 1, dtype=nets.float64)
+nn.MSELoss(reduction="sum")(lin(X_acc), y_acc).backward()
+full = lin.weight.grad.numpy().copy()
+lin.zero_grad()
+for half in (slice(0, 4), slice(4, 8)):
+    nn.MSELoss(reduction="sum")(lin(X_acc[half]), y_acc[half]).backward()
+assert np.allclose(lin.weight.grad.numpy(), full, atol=1e-12)
+
+# %% [markdown]
+# ## 3. The same, with `nets.train.fit`
+#
+# `fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=..., scheduler=..., metrics=...,
+# callbacks=...)` runs exactly that loop (training mode for the batches, `eval()` and `no_grad()` for
+# validation, the scheduler after each epoch), shows a progress bar unless `progress=False`, stops with a
+# clear error on a NaN loss, and returns a `History` that can plot itself.
+
+# %%
+nets.manual_seed(0)
+model2 = LogisticRegression(d)
+opt2 = optim.SGD(model2.parameters(), lr=1e-3, momentum=0.9)
+history = fit(model2, nn.BCELoss(), opt2, train_loader, epochs=n_epochs, val_loader=val_loader,
+              scheduler=optim.lr_scheduler.ExponentialLR(opt2, gamma=0.9), metrics=["accuracy"], progress=False)
+print(history)
+assert history["val_accuracy"][-1] > 0.9
+assert np.allclose(history["lr"], 1e-3 * 0.9 ** np.arange(n_epochs))   # the rate used in each epoch
+
+# %% [markdown]
+# ## 4. The homework: a classifier on a real dataset
+#
+# The bundled Breast Cancer Wisconsin (Diagnostic) data: 569 tumours, 30 features computed from cell
+# nuclei, labelled malignant or benign. We treat **malignant as the positive class** (missing one is the
+# costly error, so recall matters), hold out a stratified 25 % test split, standardize with statistics of
+# the training split only, and train logistic regression on the logits with `BCEWithLogitsLoss`.
+
+# %%
+bunch = load_breast_cancer()
+X, y = bunch.data, (bunch.target == 0).astype(np.int64)    # 1 = malignant
+print(bunch.citation.splitlines()[0])
+X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y, seed=0)
+X_tr, X_va, y_tr, y_va = train_test_split(X_tr, y_tr, test_size=0.2, stratify=y_tr, seed=1)
+scaler = StandardScaler().fit(X_tr)
+X_tr, X_va, X_te = scaler.transform(X_tr), scaler.transform(X_va), scaler.transform(X_te)
+
+
+def loader(X_, y_, shuffle=False, batch_size=32):
+    ds = TensorDataset(nets.tensor(X_, dtype=nets.float32), nets.tensor(y_.reshape(-1, 1), dtype=nets.float32))
+    return DataLoader(ds, batch_size=batch_size, shuffle=shuffle)
+
+
+nets.manual_seed(0)
+clf = nets.models.LogisticRegression(30, logits=True)
+hist_bc = fit(clf, nn.BCEWithLogitsLoss(), optim.Adam(clf.parameters(), lr=1e-2), loader(X_tr, y_tr, True),
+              epochs=30, val_loader=loader(X_va, y_va), metrics=["accuracy", "roc_auc"], progress=False)
+fig = hist_bc.plot(OUT / "09_breast_cancer_history.png", title="logistic regression, breast cancer")
+
+y_hat = clf.predict(nets.tensor(X_te, dtype=nets.float32)).numpy()
+scores = clf.predict_proba(nets.tensor(X_te, dtype=nets.float32)).numpy().ravel()
+report = {
+    "accuracy": metrics.accuracy(y_te, y_hat),
+    "precision": metrics.precision(y_te, y_hat),
+    "recall": metrics.recall(y_te, y_hat),
+    "F1": metrics.f1_score(y_te, y_hat),
+    "ROC AUC": metrics.roc_auc_score(y_te, scores),
+}
+cm = metrics.confusion_matrix(y_te, y_hat)
+print(f"test split: {len(y_te)} tumours, {y_te.sum()} malignant")
+for name, value in report.items():
+    print(f"  {name:9s} {value:.3f}")
+print("confusion matrix (rows: true benign, malignant; columns: predicted):\n", cm)
+assert report["accuracy"] >= 0.95 and report["recall"] >= 0.9 and report["ROC AUC"] >= 0.98
+tn, fp, fn, tp = cm.ravel()
+assert abs(report["precision"] - tp / (tp + fp)) < 1e-12 and abs(report["recall"] - tp / (tp + fn)) < 1e-12
+assert abs(report["accuracy"] - (tp + tn) / cm.sum()) < 1e-12
+
+# %% [markdown]
+# The same recipe on the bundled handwritten digits (10 classes) with an MLP, cosine schedule and a
+# confusion matrix per class:
+
+# %%
+Xd, yd = load_digits(return_X_y=True)
+Xd_tr, Xd_te, yd_tr, yd_te = train_test_split(Xd, yd, test_size=0.25, stratify=yd, seed=0)
+sc = StandardScaler().fit(Xd_tr)
+Xd_tr, Xd_te = sc.transform(Xd_tr), sc.transform(Xd_te)
+nets.manual_seed(0)
+mlp = MLP([64, 128, 64, 10])
+opt_d = optim.Adam(mlp.parameters(), lr=3e-3)
+digits_train = DataLoader(TensorDataset(nets.tensor(Xd_tr, dtype=nets.float32), nets.tensor(yd_tr)),
+                          batch_size=64, shuffle=True)
+digits_test = DataLoader(TensorDataset(nets.tensor(Xd_te, dtype=nets.float32), nets.tensor(yd_te)), batch_size=512)
+hist_d = fit(mlp, nn.CrossEntropyLoss(), opt_d, digits_train, epochs=10, val_loader=digits_test,
+             scheduler=optim.lr_scheduler.CosineAnnealingLR(opt_d, T_max=10), metrics=["accuracy"],
+             progress=False)
+pred_d = mlp.predict(nets.tensor(Xd_te, dtype=nets.float32)).numpy()
+cm_d = metrics.confusion_matrix(yd_te, pred_d, num_classes=10)
+acc_d = metrics.accuracy(yd_te, pred_d)
+print(f"digits: test accuracy {acc_d:.3f}, macro F1 {metrics.f1_score(yd_te, pred_d, average='macro'):.3f}")
+assert acc_d >= 0.95 and np.trace(cm_d) == (pred_d == yd_te).sum()
+
+fig, ax = plt.subplots(figsize=(4.5, 4))
+ax.imshow(cm_d, cmap="Blues")
+for i in range(10):
+    for j in range(10):
+        if cm_d[i, j]:
+            ax.text(j, i, cm_d[i, j], ha="center", va="center", fontsize=7,
+                    color="white" if cm_d[i, j] > cm_d.max() / 2 else "black")
+ax.set_xlabel("predicted digit")
+ax.set_ylabel("true digit")
+ax.set_title(f"digits MLP, test accuracy {acc_d:.3f}")
+fig.tight_layout()
+fig.savefig(OUT / "09_digits_confusion.png", dpi=110)
+plt.close(fig)
+
+# %% [markdown]
+# ## 5. The Musk homework, and splitting by group
+#
+# The course's homework data set, UCI *Musk (Version 2)*, must be downloaded by the user (it is not
+# bundled); `load_musk(path)` reads its `clean2.data` file: 169 comma-separated fields per line —
+# molecule name, conformation name, 166 features, class. Its rows are *conformations*, many per molecule,
+# and conformations of one molecule are near-duplicates, so a random row split leaks the test set into
+# training. Split **by molecule** with `groups=`. Here a small file in the same format stands in for the
+# real one.
+
+# %%
+with tempfile.TemporaryDirectory() as tmp:
+    fake = Path(tmp) / "clean2.data"
+    rng = np.random.default_rng(0)
+    lines = []
+    for m in range(10):
+        name = f"MUSK-{m}" if m < 4 else f"NON-MUSK-{m}"
+        for c in range(5):
+            features = ",".join(str(v) for v in rng.integers(-200, 300, 166))
+            lines.append(f"{name},{name}_1+{c},{features},{1.0 if m < 4 else 0.0}")
+    fake.write_text("\n".join(lines) + "\n")
+    musk = load_musk(fake)
+print(musk.data.shape, "conformations of", len(set(musk.groups)), "molecules")
+Xm_tr, Xm_te, gm_tr, gm_te = train_test_split(musk.data, musk.groups, test_size=0.3, groups=musk.groups, seed=0)
+assert not set(gm_tr) & set(gm_te)                 # no molecule on both sides
+assert musk.data.shape == (50, 166) and musk.target.sum() == 20
