@@ -26,6 +26,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import autodiff as ad
+import nets
+import nets.nn.functional as F
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
@@ -180,3 +182,28 @@ for _ in range(200):
     alpha -= 2.0 * g_alpha
 print(f"learned α = {alpha:.6f}, loss {value:.2e}")
 assert abs(alpha - 0.3) < 1e-6
+
+# %% [markdown]
+# ## Softmax and log-softmax, computed stably
+#
+# softmax(a)ₖ = e^{aₖ}/Σⱼ e^{aⱼ} does not change when the same constant is subtracted from every aⱼ, so it
+# is computed with the maximum subtracted first, and no exponential can overflow. Its logarithm is
+# log-softmax(a)ₖ = aₖ − logsumexp(a), where logsumexp(a) = m + log Σⱼ e^{aⱼ − m} with m = maxⱼ aⱼ. The
+# naive formula fails for logits of size 10³ already; nets' versions are exact at 10⁴.
+
+# %%
+big = np.array([[1e4, 0.0, -1e4], [3.0, 1.0, 0.2]])
+with np.errstate(over="ignore", invalid="ignore"):
+    naive = np.exp(big) / np.exp(big).sum(axis=1, keepdims=True)
+stable = F.softmax(nets.tensor(big), dim=1).numpy()
+log_stable = F.log_softmax(nets.tensor(big), dim=1).numpy()
+print("naive softmax of [1e4, 0, −1e4]:", naive[0], "  nets:", stable[0], "  log-softmax:", log_stable[0])
+assert np.isnan(naive[0]).any() and np.allclose(stable[0], [1, 0, 0])
+assert np.allclose(log_stable[0], [0.0, -1e4, -2e4])
+e = np.exp(big[1] - big[1].max())
+assert np.allclose(stable[1], e / e.sum(), atol=1e-15) and np.allclose(stable.sum(axis=1), 1)
+
+# %% [markdown]
+# A note on the notes site (E24): its line labelled "Swish(z)" is actually the SwiGLU gate, and its GLU
+# z ⊙ σ(wz + b) is non-standard — the usual GLU multiplies one linear projection of the input by the
+# sigmoid of a *second* projection, (xW + b) ⊙ σ(xV + c).

@@ -26,7 +26,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import autodiff as ad
+import nets
 from nets import information as info
+from nets import nn
+from nets.nn import functional as F
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
@@ -156,6 +159,52 @@ for y_, mu in [(1, 0.9), (0, 0.9), (1, 0.5)]:
     kl = info.kl_divergence(target, model, base=math.e)
     print(f"y = {y_}, μ = {mu}: BCE term {bce_term:.5f} = H(p,q) {ce:.5f} = KL(p‖q) {kl:.5f}")
     assert abs(bce_term - ce) < 1e-12 and abs(ce - kl) < 1e-12
+
+# %% [markdown]
+# ## The losses as nets (and PyTorch) define them
+#
+# The course writes its losses as **sums** over examples; PyTorch's default is the **mean**
+# (`reduction="mean"`; `"sum"` and `"none"` are the alternatives), which changes the gradient's scale but
+# not the minimizer (E11, chapter 01).
+#
+# * `BCELoss` takes probabilities μ and clamps each log at ≥ −100, so μ = 0 for a positive example costs
+#   100 rather than infinity.
+# * `BCEWithLogitsLoss` takes the logit a and computes max(a, 0) − a·y + log(1 + e^{−|a|}), which never
+#   overflows; `pos_weight` multiplies the positive term (for rare positives).
+# * `CrossEntropyLoss` takes **logits** (it applies log-softmax itself) and targets as class indices or as
+#   probabilities; `weight` weights classes, `ignore_index = −100` skips examples, `label_smoothing` mixes
+#   the one-hot target with the uniform distribution.
+# * `KLDivLoss` takes *log*-probabilities as input and probabilities as target; only
+#   `reduction="batchmean"` (sum divided by the batch size) is the true KL divergence per example.
+
+# %%
+y_t = np.array([1.0, 0.0, 1.0, 1.0])
+a_t = np.array([2.0, -1.0, 0.5, -30.0])
+mu_t = 1 / (1 + np.exp(-a_t))
+bce_sum = -(y_t * np.log(mu_t) + (1 - y_t) * np.log(1 - mu_t)).sum()
+losses = {r: nn.BCEWithLogitsLoss(reduction=r)(nets.tensor(a_t), nets.tensor(y_t)) for r in ("sum", "mean", "none")}
+assert abs(losses["sum"].item() - bce_sum) < 1e-9 and abs(losses["mean"].item() - bce_sum / 4) < 1e-9
+assert losses["none"].shape == (4,)
+stable = np.maximum(a_t, 0) - a_t * y_t + np.log1p(np.exp(-np.abs(a_t)))
+assert np.allclose(losses["none"].numpy(), stable, atol=1e-12)
+weighted = nn.BCEWithLogitsLoss(pos_weight=nets.tensor([3.0]), reduction="sum")(nets.tensor(a_t), nets.tensor(y_t))
+assert abs(weighted.item() - (-(3 * y_t * np.log(mu_t) + (1 - y_t) * np.log(1 - mu_t))).sum()) < 1e-9
+assert nn.BCELoss()(nets.tensor([0.0], dtype=nets.float64), nets.tensor([1.0], dtype=nets.float64)).item() == 100.0
+
+logits_t = rng.normal(size=(4, 3))
+classes = np.array([2, 0, 1, -100])                       # the last example is ignored
+log_p = logits_t - np.log(np.exp(logits_t).sum(axis=1, keepdims=True))
+ce = nn.CrossEntropyLoss()(nets.tensor(logits_t), nets.tensor(classes)).item()
+assert abs(ce - (-log_p[[0, 1, 2], [2, 0, 1]].mean())) < 1e-12
+soft_targets = rng.dirichlet(np.ones(3), size=4)
+ce_soft = nn.CrossEntropyLoss()(nets.tensor(logits_t), nets.tensor(soft_targets)).item()
+assert abs(ce_soft - (-(soft_targets * log_p).sum(axis=1).mean())) < 1e-12
+
+kl = nn.KLDivLoss(reduction="batchmean")(F.log_softmax(nets.tensor(logits_t), dim=1), nets.tensor(soft_targets))
+true_kl = info.kl_divergence(soft_targets, np.exp(log_p), base=math.e).mean()
+assert abs(kl.item() - true_kl) < 1e-12
+print(f"BCE sum {bce_sum:.4f} = {losses['sum'].item():.4f}; CE (ignoring one example) {ce:.4f};"
+      f" KLDivLoss(batchmean) {kl.item():.4f} = mean KL {true_kl:.4f}")
 
 # %% [markdown]
 # ## Can MSE train logistic regression? (quiz 5)
