@@ -95,6 +95,44 @@ print("Adam defaults:", {k: defaults[k] for k in ("lr", "betas", "eps", "weight_
 assert defaults["betas"] == (0.9, 0.999) and defaults["eps"] == 1e-8 and defaults["lr"] == 1e-3
 
 # %% [markdown]
+# The same check for Adagrad (with its `lr_decay`: η̃_t = η/(1 + (t − 1)·lr_decay); ε sits *outside* the
+# square root), RMSprop, SGD with PyTorch's L2 `weight_decay` (λw added to g before the momentum) and
+# dampening τ (b_t = μb_{t−1} + (1 − τ)g_t after the first step).
+
+# %%
+def by_hand(rule, w, steps):
+    state = {"r": np.zeros_like(w), "b": None}
+    for t in range(1, steps + 1):
+        w = rule(w, A @ w, t, state)
+    return w
+
+
+def adagrad_rule(w, g, t, st, lr=0.5, lr_decay=0.01, eps=1e-10):
+    st["r"] = st["r"] + g ** 2
+    return w - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(st["r"]) + eps)
+
+
+def rmsprop_rule(w, g, t, st, lr=0.01, alpha=0.99, eps=1e-8):
+    st["r"] = alpha * st["r"] + (1 - alpha) * g ** 2
+    return w - lr * g / (np.sqrt(st["r"]) + eps)
+
+
+def sgd_rule(w, g, t, st, lr=0.05, mu=0.9, tau=0.1, wd=0.01):
+    g = g + wd * w
+    st["b"] = g if st["b"] is None else mu * st["b"] + (1 - tau) * g
+    return w - lr * st["b"]
+
+
+for name, make, rule in [
+    ("Adagrad", lambda p: optim.Adagrad(p, lr=0.5, lr_decay=0.01), adagrad_rule),
+    ("RMSprop", lambda p: optim.RMSprop(p, lr=0.01), rmsprop_rule),
+    ("SGD", lambda p: optim.SGD(p, lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01), sgd_rule),
+]:
+    path, _ = run(make, quad, start, 30)
+    assert np.allclose(path[-1], by_hand(rule, start.copy(), 30), atol=1e-13), name
+print("Adagrad, RMSprop and SGD (momentum, dampening, weight decay) match their written-out rules")
+
+# %% [markdown]
 # ### Two slips in the lecture's names and defaults (E3, E4)
 #
 # The class is `RMSprop` (lower-case p) in PyTorch and here; `optim.RMSProp` raises AttributeError.
@@ -212,7 +250,8 @@ assert r_bad.max() > 1e25
 # Adam's `weight_decay` adds λw to the gradient (an L2 penalty), which then passes through the adaptive
 # scaling — weights with large gradient history are barely decayed. AdamW shrinks the weights directly,
 # **before** the Adam step and outside it: w ← w_{t−1}(1 − ηλ), then w ← w − η ŝ/(√r̂ + ε). The
-# lecture's "wᵗ ← wᵗ − ηλwᵗ" leaves the order and the index ambiguous. One step of each, checked:
+# lecture's "wᵗ ← wᵗ − ηλwᵗ" leaves the order and the index ambiguous. (PyTorch multiplies λ by the current
+# lr; the AdamW paper scales λ only by the schedule's multiplier.) One step of each, checked:
 
 # %%
 w0 = np.array([2.0, -3.0])

@@ -92,13 +92,29 @@ else:
     raise AssertionError("BatchNorm1d accepted one value per channel in training")
 
 # %% [markdown]
+# Two variants: `momentum=None` makes the running statistics a plain cumulative average of all batches
+# seen, and `track_running_stats=False` keeps none, so evaluation also uses the batch's statistics.
+
+# %%
+cum = nn.BatchNorm1d(C, momentum=None, dtype=nets.float64)
+batches = [rng.normal(size=(B, C)) for _ in range(4)]
+for batch in batches:
+    cum(nets.tensor(batch))
+assert np.allclose(cum.running_mean.numpy(), np.mean([b.mean(axis=0) for b in batches], axis=0), atol=1e-12)
+assert np.allclose(cum.running_var.numpy(), np.mean([b.var(axis=0, ddof=1) for b in batches], axis=0), atol=1e-12)
+no_stats = nn.BatchNorm1d(C, track_running_stats=False, affine=False, dtype=nets.float64).eval()
+b0 = batches[0]
+assert np.allclose(no_stats(nets.tensor(b0)).numpy(), (b0 - b0.mean(0)) / np.sqrt(b0.var(0) + 1e-5), atol=1e-12)
+
+# %% [markdown]
 # ## 2. Layer norm, checked against the formulas — and the lecture's two slips (E8, E9)
 #
 # `LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True)` normalizes each example over its M
 # features. The lecture's variance subtracts μᵢ (batch norm's per-feature mean) where it needs μₙ (this
 # example's mean), and it indexes γ and β by the example n; they belong to the features, γᵢ and βᵢ —
 # a layer must not have parameters per *example*, whose number changes with the batch. (The lecture's
-# `nn.LayerNorm(enormalized_shape)` is a typo for `normalized_shape`.)
+# `nn.LayerNorm(enormalized_shape)` is a typo for `normalized_shape`; and layer normalization is due to
+# Ba, Kiros and Hinton (2016) — the notes site's "J. L. Bao" misspells the first author, E23.)
 
 # %%
 M = 6

@@ -230,6 +230,16 @@ assert abs(report["precision"] - tp / (tp + fp)) < 1e-12 and abs(report["recall"
 assert abs(report["accuracy"] - (tp + tn) / cm.sum()) < 1e-12
 
 # %% [markdown]
+# Precision is TP/(TP + FP) — of the tumours called malignant, the share that are; recall is TP/(TP + FN) —
+# of the malignant tumours, the share that were found. (The notes site's metrics page opens its *recall*
+# section with "Precision is …", E23.) A few slips in the course's exercise code are worth avoiding too:
+# its numpy logistic `fit` runs `num_epochs + 1` iterations, its `predict` uses `> 0.5` while the torch test
+# uses `≥ 0.5` (nets uses ≥ 0.5, i.e. logit ≥ 0, everywhere), `log(0)` is unguarded (the logits form above
+# never takes it), `load(..., weights_only="True")` passes a string for a boolean, the linear-regression
+# stub names its method `pred` where the solution calls it `predict`, and the torch stub's `__init__`s
+# never call `super().__init__()` (E25–E27).
+
+# %% [markdown]
 # The same recipe on the bundled handwritten digits (10 classes) with an MLP, cosine schedule and a
 # confusion matrix per class:
 

@@ -65,7 +65,9 @@ for v, want in zip(t.nodes, expected_primal):
 assert len(t.nodes) == 7 and t.num_operations == 5
 
 # %% [markdown]
-# The graph has an edge from every parent to every child. Its edges are exactly the course's eight:
+# The graph has an edge from every parent to every child. Its edges are exactly the course's eight, and
+# the output node is the variable v₇ = v₅ + v₆ = f (the notes site's graph labels it "f = v₅ + v₆" without
+# naming v₇, E22):
 
 # %%
 g = t.to_networkx()
@@ -73,6 +75,7 @@ edges = sorted(g.edges())
 print(edges)
 assert edges == sorted([("v1", "v3"), ("v2", "v3"), ("v2", "v4"), ("v3", "v5"), ("v3", "v6"),
                         ("v4", "v6"), ("v5", "v7"), ("v6", "v7")])
+assert [v.name for v in t.outputs] == ["v7"]
 
 # %% [markdown]
 # `Trace.render` draws that graph with graphviz (inputs, intermediates and the output in different
