@@ -218,7 +218,8 @@ print("logistic regression: ∇ = Xᵀ(σ(Xw) − y) confirmed by autodiff and b
 # ## 3. Softmax regression
 #
 # For K classes, W ∈ ℝ^{d×K}, a = Wᵀx and p = softmax(a). For a batch, P = softmax(XW) row by row (a
-# matrix–matrix product followed by a row-wise softmax). With one-hot targets Y the NLL is the
+# matrix–matrix product followed by a row-wise softmax — not the "matrix-vector product" the lecture
+# calls it, E18). With one-hot targets Y the NLL is the
 # cross-entropy −Σᵢ Σⱼ Yᵢⱼ log Pᵢⱼ and
 #
 # $$\nabla_W L = X^\top(\mathrm{softmax}(XW) - Y).$$
