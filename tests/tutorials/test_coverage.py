@@ -8,7 +8,8 @@ TUTORIALS = ROOT / "tutorials"
 README = (TUTORIALS / "README.md").read_text(encoding="utf-8")
 FILES = sorted(p.name for p in TUTORIALS.glob("[0-9][0-9]_*.py"))
 # a coverage row: | concept | [NN](NN_name.py) | section heading text |
-ROW = re.compile(r"^\|(?P<concept>[^|]*(?:\\\|[^|]*)*)\|\s*\[\d\d\]\((?P<file>\d\d_\w+\.py)\)\s*\|(?P<section>[^|]+)\|\s*$")
+ROW = re.compile(r"^\|(?P<concept>[^|]*(?:\\\|[^|]*)*)\|"
+                 r"\s*\[\d\d\]\((?P<file>\d\d_\w+\.py)\)\s*\|(?P<section>[^|]+)\|\s*$")
 
 
 def _rows():
