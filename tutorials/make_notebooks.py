@@ -18,7 +18,7 @@ def main(out_dir: str = "out/notebooks") -> None:
                        resources={"metadata": {"path": str(ROOT)}}).execute()
         target = out / f"{script.stem}.ipynb"
         jupytext.write(notebook, target)
-        print(f"wrote {target.relative_to(ROOT)}")
+        print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
 
 
 if __name__ == "__main__":
