@@ -21,6 +21,7 @@
 
 # %%
 import math
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -34,6 +35,21 @@ from nets.models import MLP, LinearRegression, LogisticRegression, SoftmaxRegres
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 nets.manual_seed(0)
 
 # %% [markdown]
@@ -115,8 +131,7 @@ ax.set_xlabel("step")
 ax.set_ylabel("MSE − final MSE")
 ax.set_title("Linear regression by gradient descent")
 fig.tight_layout()
-fig.savefig(OUT / "01_linear_regression_gd.png", dpi=110)
-plt.close(fig)
+savefig(fig, "01_linear_regression_gd.png")
 
 # %% [markdown]
 # ### Which normalisation? (E11)

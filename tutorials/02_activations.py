@@ -20,6 +20,7 @@
 
 # %%
 import math
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -31,6 +32,21 @@ import nets.nn.functional as F
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 z = np.linspace(-4.0, 4.0, 801)
 
 
@@ -88,8 +104,7 @@ for ax, (name, act) in zip(axes.flat, activations.items()):
     ax.legend(fontsize=8)
 fig.suptitle("Activations and their derivatives (reverse-mode autodiff)")
 fig.tight_layout()
-fig.savefig(OUT / "02_activations.png", dpi=110)
-plt.close(fig)
+savefig(fig, "02_activations.png")
 
 # %% [markdown]
 # ## Checking the derivatives against the formulas
@@ -153,8 +168,7 @@ ax.set_xlabel("z")
 ax.set_ylabel("|approx − exact GELU|")
 ax.legend()
 fig.tight_layout()
-fig.savefig(OUT / "02_gelu_approximations.png", dpi=110)
-plt.close(fig)
+savefig(fig, "02_gelu_approximations.png")
 
 # %% [markdown]
 # ## Leaky ReLU versus pReLU (quiz 6)

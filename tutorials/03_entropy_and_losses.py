@@ -20,6 +20,7 @@
 
 # %%
 import math
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -33,6 +34,21 @@ from nets.nn import functional as F
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 
 # %% [markdown]
 # ## Entropy: average surprise
@@ -74,8 +90,7 @@ ax.set_xlabel("θ = P(heads)")
 ax.set_ylabel("H(θ) [bits]")
 ax.set_title("Binary entropy")
 fig.tight_layout()
-fig.savefig(OUT / "03_binary_entropy.png", dpi=110)
-plt.close(fig)
+savefig(fig, "03_binary_entropy.png")
 assert h[0] == 0 and h[-1] == 0 and h[250] == 1.0 and theta[np.argmax(h)] == 0.5
 assert np.allclose(h, h[::-1])                                   # symmetric about ½
 
@@ -266,5 +281,4 @@ for ax, grid, name in [(axes[1], mse_grid, "MSE"), (axes[2], np.log(bce_grid), "
     ax.set_ylabel("b")
     ax.set_title(f"{name} surface of logistic regression")
 fig.tight_layout()
-fig.savefig(OUT / "03_mse_vs_bce_surface.png", dpi=110)
-plt.close(fig)
+savefig(fig, "03_mse_vs_bce_surface.png")

@@ -26,6 +26,7 @@
 # `autodiff.hessian`), and at the largest learning rate that does not blow up: η < 2/λ_max.
 
 # %%
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -37,6 +38,21 @@ from nets.data import DataLoader, TensorDataset, make_linear_regression
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 
 # %% [markdown]
 # ## One problem for all three
@@ -101,8 +117,7 @@ ax.set_ylabel("L(w) − L(w*)  (full data)")
 ax.set_title("Three flavours of gradient descent (η = 0.05)")
 ax.legend(fontsize=8)
 fig.tight_layout()
-fig.savefig(OUT / "04_gd_flavours.png", dpi=110)
-plt.close(fig)
+savefig(fig, "04_gd_flavours.png")
 
 for name, (hist, w) in runs.items():
     print(f"{name:26s} final excess loss {hist[-1] - full_loss:.2e}   |w − w*| = {np.linalg.norm(w - w_star):.4f}")
@@ -146,8 +161,7 @@ for ax in axes:
     ax.set_ylabel("L(w) − L(w*)")
     ax.legend(fontsize=8)
 fig.tight_layout()
-fig.savefig(OUT / "04_batch_size_and_lr.png", dpi=110)
-plt.close(fig)
+savefig(fig, "04_batch_size_and_lr.png")
 
 # %% [markdown]
 # ## How large may η be? η < 2/λ_max
@@ -209,8 +223,7 @@ ax.set_ylabel("½‖Xw − y‖²")
 ax.set_title("Too large a step: divergence, then recovery")
 ax.legend()
 fig.tight_layout()
-fig.savefig(OUT / "04_stability.png", dpi=110)
-plt.close(fig)
+savefig(fig, "04_stability.png")
 
 # %% [markdown]
 # ## Stationary points: minimum, maximum, saddle
@@ -236,8 +249,7 @@ for ax, (name, fn) in zip(axes, surfaces.items()):
     ax.plot(0, 0, "r*", ms=12)
     ax.set_title(f"{name}\nλ(H) = {eig.round(1).tolist()}")
 fig.tight_layout()
-fig.savefig(OUT / "04_stationary_points.png", dpi=110)
-plt.close(fig)
+savefig(fig, "04_stationary_points.png")
 assert np.all(np.linalg.eigvalsh(ad.hessian(surfaces["minimum: x² + y²"])(origin)) > 0)
 assert np.all(np.linalg.eigvalsh(ad.hessian(surfaces["maximum: −x² − y²"])(origin)) < 0)
 sad = np.linalg.eigvalsh(ad.hessian(surfaces["saddle: x² − y²"])(origin))

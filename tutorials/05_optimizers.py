@@ -23,6 +23,7 @@
 # Throughout, g_t = ∇L(w_{t−1}) is the gradient at the *current* weights and t = 1, 2, … counts steps.
 
 # %%
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -33,6 +34,21 @@ from nets import optim
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 
 
 def run(make_optimizer, loss_fn, start, steps):
@@ -335,8 +351,7 @@ for ax, (name, (fn, start_pt, steps, (x0, x1, y0, y1))) in zip(axes, landscapes.
     ax.set_title(f"{name} ({steps} steps)")
     ax.legend(fontsize=7, loc="lower right")
 fig.tight_layout()
-fig.savefig(OUT / "05_optimizer_trajectories.png", dpi=110)
-plt.close(fig)
+savefig(fig, "05_optimizer_trajectories.png")
 
 for (name, opt_name), (path, losses) in results.items():
     print(f"{name:14s} {opt_name:13s} final point {path[-1].round(3)}  loss {losses[-1]:.3g}")

@@ -18,6 +18,7 @@
 
 # %%
 import math
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -29,6 +30,21 @@ from nets.optim import lr_scheduler as sch
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 nets.manual_seed(0)
 
 
@@ -142,8 +158,7 @@ for ax in axes[:2]:
 for ax in axes:
     ax.set_ylabel("learning rate")
 fig.tight_layout()
-fig.savefig(OUT / "06_schedules.png", dpi=110)
-plt.close(fig)
+savefig(fig, "06_schedules.png")
 
 # %% [markdown]
 # ### When to call `scheduler.step()`
@@ -272,8 +287,7 @@ ax.set_ylabel("std of activations")
 ax.set_title("Initialization scale through depth")
 ax.legend(fontsize=8)
 fig.tight_layout()
-fig.savefig(OUT / "06_init_depth.png", dpi=110)
-plt.close(fig)
+savefig(fig, "06_init_depth.png")
 for name, s in stds.items():
     print(f"{name:20s} std at layer 1: {s[0]:.3g}, at layer {depth}: {s[-1]:.3g}")
 assert 0.3 < stds["ReLU, Kaiming"][-1] / stds["ReLU, Kaiming"][0] < 3

@@ -29,6 +29,7 @@
 # In both, â = (a − μ)/√(σ² + ε) and the output is γ·â + β, with the *biased* variance (divide by B or M).
 
 # %%
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -42,6 +43,21 @@ from nets.train import fit
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 nets.manual_seed(0)
 rng = np.random.default_rng(0)
 
@@ -196,8 +212,7 @@ for ax in axes:
     ax.legend()
 fig.suptitle("6 hidden ReLU layers on digits")
 fig.tight_layout()
-fig.savefig(OUT / "07_normalization_training.png", dpi=110)
-plt.close(fig)
+savefig(fig, "07_normalization_training.png")
 
 for norm, h in histories.items():
     print(f"{str(norm):5s} final training loss {h['loss'][-1]:.3f}, validation accuracy {h['val_accuracy'][-1]:.3f}")

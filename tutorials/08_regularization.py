@@ -22,6 +22,7 @@
 #   has not improved for `patience` epochs.
 
 # %%
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -35,6 +36,21 @@ from nets.train import EarlyStopping, evaluate, fit
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 nets.manual_seed(0)
 
 # %% [markdown]
@@ -142,5 +158,4 @@ for ax in axes:
     ax.set_xlabel("epoch")
     ax.legend(fontsize=8)
 fig.tight_layout()
-fig.savefig(OUT / "08_regularization_curves.png", dpi=110)
-plt.close(fig)
+savefig(fig, "08_regularization_curves.png")

@@ -30,6 +30,7 @@
 # homework-style task: a classifier on a real dataset, evaluated properly.
 
 # %%
+import sys
 import tempfile
 from pathlib import Path
 
@@ -53,6 +54,21 @@ from nets.train import fit
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 nets.manual_seed(0)
 
 # %% [markdown]
@@ -208,7 +224,7 @@ nets.manual_seed(0)
 clf = nets.models.LogisticRegression(30, logits=True)
 hist_bc = fit(clf, nn.BCEWithLogitsLoss(), optim.Adam(clf.parameters(), lr=1e-2), loader(X_tr, y_tr, True),
               epochs=30, val_loader=loader(X_va, y_va), metrics=["accuracy", "roc_auc"], progress=False)
-fig = hist_bc.plot(OUT / "09_breast_cancer_history.png", title="logistic regression, breast cancer")
+savefig(hist_bc.plot(title="logistic regression, breast cancer"), "09_breast_cancer_history.png")
 
 y_hat = clf.predict(nets.tensor(X_te, dtype=nets.float32)).numpy()
 scores = clf.predict_proba(nets.tensor(X_te, dtype=nets.float32)).numpy().ravel()
@@ -274,8 +290,7 @@ ax.set_xlabel("predicted digit")
 ax.set_ylabel("true digit")
 ax.set_title(f"digits MLP, test accuracy {acc_d:.3f}")
 fig.tight_layout()
-fig.savefig(OUT / "09_digits_confusion.png", dpi=110)
-plt.close(fig)
+savefig(fig, "09_digits_confusion.png")
 
 # %% [markdown]
 # ## 5. The Musk homework, and splitting by group

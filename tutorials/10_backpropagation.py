@@ -38,6 +38,7 @@
 #   weight gradient δ_j z_i.
 
 # %%
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,14 @@ from nets import nn
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
 nets.manual_seed(0)
 
 # %% [markdown]
@@ -167,7 +176,7 @@ net.zero_grad()
 loss = nn.CrossEntropyLoss(reduction="sum")(net(X), nets.tensor(labels))
 t = ad.Trace.from_outputs(loss)
 print(t.table())
-t.render(OUT / "10_network_graph.svg", show="adjoint")
+show(t.render(OUT / "10_network_graph.svg", show="adjoint"))
 assert t.outputs[0].value == loss.item()
 loss.backward()
 adjoints = t.reverse()

@@ -26,6 +26,7 @@
 
 # %%
 import math
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -33,9 +34,25 @@ import numpy as np
 
 import autodiff as ad
 from autodiff import tables
+from autodiff.render import write_steps
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 
 # %% [markdown]
 # ## 1. The evaluation trace
@@ -84,6 +101,7 @@ assert [v.name for v in t.outputs] == ["v7"]
 
 # %%
 svg_path = t.render(OUT / "11_graph.svg")
+show(svg_path)
 svg = Path(svg_path).read_text(encoding="utf-8")
 assert all(f"v{i}" in svg for i in range(1, 8)) and "exp" in svg and "sin" in svg
 
@@ -139,16 +157,16 @@ print("v̄3 =", adjoint.equations["v̄3"], "  v̄2 =", adjoint.equations["v̄2"]
 # sweep, for watching the adjoints flow backwards in class.
 
 # %%
-adj_svg = Path(t.render(OUT / "11_graph_adjoint.svg", show="adjoint")).read_text(encoding="utf-8")
+adj_path = t.render(OUT / "11_graph_adjoint.svg", show="adjoint")
+show(adj_path)
+adj_svg = Path(adj_path).read_text(encoding="utf-8")
 assert "v̄3" in adj_svg and "8.38906" in adj_svg
 t.render(OUT / "11_graph_tangent.svg", show="tangent", wrt="x1")
 t.render(OUT / "11_graph_adjoint.png", show="adjoint")       # a PNG for slides
-steps = list(ad.render_steps(t, sweep="reverse"))
-steps_dir = OUT / "11_reverse_steps"
-steps_dir.mkdir(exist_ok=True)
-for i, step in enumerate(steps, start=1):
-    step.render(filename=f"step{i:02d}", directory=steps_dir, format="svg", cleanup=True)
-print(f"{len(steps)} step pictures in {steps_dir}")
+steps = list(ad.render_steps(t, sweep="reverse"))            # graphviz graphs, one per step
+step_files = write_steps(t, OUT / "11_reverse_steps", sweep="reverse")   # written as SVG files
+print(f"{len(step_files)} step pictures in {step_files[0].parent}")
+show(step_files[4])                                             # e.g. the step that completes v̄3
 assert len(steps) == len(t.nodes)        # the seed, then one step per remaining variable
 
 # %% [markdown]
@@ -231,8 +249,7 @@ print("SymPy's gradient:", ad.symbolic.gradient(t))
 
 # %%
 sweep = ad.compare.step_sweep(f, x, wrt=0)
-fig = sweep.plot(OUT / "11_finite_difference_error.png")
-plt.close(fig)
+savefig(sweep.plot(), "11_finite_difference_error.png")
 print(sweep.table())
 for scheme, e in sweep.errors.items():
     best = int(np.argmin(e))
@@ -254,8 +271,7 @@ assert sweep.errors["central"].min() < 1e-9 and sweep.errors["forward"].min() < 
 rows = ad.symbolic.swell_study(max_depth=5)
 for r in rows:
     print(r)
-fig = ad.symbolic.swell_figure(rows, path=str(OUT / "11_expression_swell.png"))
-plt.close(fig)
+savefig(ad.symbolic.swell_figure(rows), "11_expression_swell.png")
 assert rows[-1]["gradient_operations"] > 10 * rows[-1]["trace_operations"]
 assert rows[-1]["gradient_operations_cse"] < rows[-1]["gradient_operations"]
 
@@ -271,7 +287,7 @@ assert rows[-1]["gradient_operations_cse"] < rows[-1]["gradient_operations"]
 # %%
 study = ad.compare.scaling(sizes=(1, 2, 4, 8, 16, 32, 64))
 print(study)
-fig = study.plot(OUT / "11_forward_vs_reverse.png")
+savefig(study.plot(), "11_forward_vs_reverse.png")
 assert study.max_disagreement < 1e-12            # both modes give the same Jacobian
 
 # The cost in sweeps, which is what the times reflect: n tangent sweeps against one adjoint sweep.

@@ -18,6 +18,7 @@
 
 # %%
 import math
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -32,6 +33,21 @@ from nets.optim import lr_scheduler as sch
 
 OUT = Path("out/tutorials")
 OUT.mkdir(parents=True, exist_ok=True)
+
+
+def show(path) -> None:
+    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
+    if "ipykernel" in sys.modules:
+        from IPython.display import SVG, Image, display
+
+        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
+
+
+def savefig(fig, name: str) -> None:
+    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
+    fig.savefig(OUT / name, dpi=110)
+    plt.close(fig)
+    show(OUT / name)
 nets.manual_seed(0)
 rng = np.random.default_rng(0)
 
@@ -83,8 +99,7 @@ axes[0].set_title("σ(z)")
 axes[1].plot(theta, info.binary_entropy(theta))
 axes[1].set_title("H(θ) in bits")
 fig.tight_layout()
-fig.savefig(OUT / "12_sigmoid_and_binary_entropy.png", dpi=110)
-plt.close(fig)
+savefig(fig, "12_sigmoid_and_binary_entropy.png")
 assert ad.sigmoid(0.0) == 0.5 and ad.grad(ad.sigmoid)(0.0) == 0.25
 assert info.binary_entropy(0.5) == 1.0 and info.binary_entropy(0.0) == info.binary_entropy(1.0) == 0.0
 print("Q3 ✓")
