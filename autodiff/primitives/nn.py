@@ -81,8 +81,9 @@ def _linear_vjp(m, g, xs, y, needs):
     out = [None] * len(xs)
     if needs[0]:
         out[0] = m.matmul(g, w)
+    gs = _shape(m, g)
     if needs[1]:
-        gs, xsh = m.shape(g), m.shape(x)
+        xsh = _shape(m, x)
         if len(gs) == 1:  # a single example: the outer product ȳ xᵀ
             out[1] = m.matmul(m.reshape(g, (gs[0], 1)), m.reshape(x, (1, xsh[0])))
         else:  # every leading axis is a batch axis: flatten them and contract
@@ -90,9 +91,12 @@ def _linear_vjp(m, g, xs, y, needs):
             x2 = x if len(xsh) == 2 else m.reshape(x, (-1, xsh[-1]))
             out[1] = m.matmul(_t(m, g2), x2)
     if len(xs) > 2 and needs[2]:
-        gs = m.shape(g)
-        out[2] = m.sum(g, axis=tuple(range(len(gs) - 1))) if len(gs) > 1 else g
+        out[2] = g if len(gs) == 1 else m.sum(g, axis=0 if len(gs) == 2 else tuple(range(len(gs) - 1)))
     return out
+
+
+def _shape(m, v) -> tuple:
+    return v.shape if type(v) is np.ndarray else m.shape(v)
 
 
 linear = register(Primitive("linear", _linear, _linear_jvp, _linear_vjp, "linear({args})"))
