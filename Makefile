@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Small matrices run fastest on one BLAS thread; threaded BLAS on a busy 2-core machine was ~10x slower.
+RUN    := MPLBACKEND=Agg OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: demo test lint graphviz tutorials notebooks clean
+.PHONY: demo test lint graphviz tutorials notebooks bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,19 +30,27 @@ graphviz: $(STAMP)
 
 test: $(STAMP) graphviz
 	$(BIN)/ruff check autodiff nets tests tutorials benchmarks
-	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+	$(RUN) $(BIN)/python -m pytest -q
 
 demo: $(STAMP) graphviz
-	MPLBACKEND=Agg $(BIN)/python -m autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5 --out out/demo
+	$(RUN) $(BIN)/autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5 --out out/demo
+	$(RUN) $(BIN)/nets train --dataset digits --model mlp --hidden 128 64 --optimizer adam --lr 1e-3 --epochs 20 \
+		--batch-size 64 --schedule cosine --early-stopping 5 --out out/run
+	$(RUN) $(BIN)/nets evaluate out/run/checkpoint.npz
 
 # Run every tutorial as a script (figures go to out/tutorials/).
 tutorials: $(STAMP) graphviz
-	@for t in tutorials/[0-9][0-9]_*.py; do echo "== $$t"; MPLBACKEND=Agg $(BIN)/python $$t || exit 1; done
+	@for t in tutorials/[0-9][0-9]_*.py; do echo "== $$t"; $(RUN) $(BIN)/python $$t || exit 1; done
 
 # Executed notebooks under out/notebooks/ (jupytext + nbclient, the `tutorials` extra).
 notebooks: $(STAMP) graphviz
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[tutorials]'
-	MPLBACKEND=Agg $(BIN)/python tutorials/make_notebooks.py out/notebooks
+	$(RUN) $(BIN)/python tutorials/make_notebooks.py out/notebooks
+
+# Speed and memory against PyTorch, HIPS autograd, micrograd and hand-written numpy (the `bench` extra).
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(RUN) $(BIN)/python -m benchmarks --out out/bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check autodiff nets tests tutorials benchmarks

@@ -53,6 +53,7 @@ def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _result(values: np.ndarray):
+    values = values + 0.0  # −Σ 0·log 0 is −0.0; report a certain outcome's entropy as 0.0
     return float(values) if values.ndim == 0 else values
 
 

@@ -1,6 +1,6 @@
 """Modules, layers, activations, losses and initializers, under PyTorch's names."""
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .containers import Flatten, Identity, ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
@@ -24,5 +24,5 @@ __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "CrossEntropyLoss", "Dropout", "Flatten", "GELU",
     "HalfMSELoss", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear",
     "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "Parameter", "ReLU",
-    "Sequential", "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init",
+    "Sequential", "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init", "utils",
 ]

@@ -87,3 +87,12 @@ def test_invalid_base_and_shapes():
         info.kl_divergence([0.5, 0.5], [0.2, 0.3, 0.5])
     with pytest.raises(ValueError, match="2-D"):
         info.mutual_information([0.5, 0.5])
+
+
+def test_a_certain_outcome_has_entropy_plus_zero():
+    import math
+
+    from nets import information
+
+    h = information.entropy([1.0, 0.0])
+    assert h == 0.0 and math.copysign(1.0, h) == 1.0
