@@ -29,7 +29,7 @@ graphviz: $(STAMP)
 	fi
 
 test: $(STAMP) graphviz
-	$(BIN)/ruff check autodiff nets tests tutorials benchmarks
+	$(BIN)/ruff check .
 	$(RUN) $(BIN)/python -m pytest -q
 
 demo: $(STAMP) graphviz
@@ -53,7 +53,7 @@ bench: $(STAMP)
 	$(RUN) $(BIN)/python -m benchmarks --out out/bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check autodiff nets tests tutorials benchmarks
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
