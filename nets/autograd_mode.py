@@ -26,36 +26,6 @@ def is_grad_enabled() -> bool:
     return MODE.enabled
 
 
-class set_grad_enabled:
-    """Turn recording on or off: as a call (``set_grad_enabled(False)``), a context manager or a decorator."""
-
-    def __init__(self, mode: bool) -> None:
-        self.prev = MODE.enabled
-        self.mode = bool(mode)
-        MODE.enabled = self.mode
-
-    def __enter__(self) -> None:
-        MODE.enabled = self.mode
-
-    def __exit__(self, *exc: Any) -> None:
-        MODE.enabled = self.prev
-
-    def __call__(self, fn: Callable) -> Callable:
-        mode = self.mode
-        MODE.enabled = self.prev  # used as a decorator: the call above must not change the mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            prev = MODE.enabled
-            MODE.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                MODE.enabled = prev
-
-        return wrapper
-
-
 class _Switch:
     """Base of no_grad / enable_grad: a context manager that is also a decorator."""
 
@@ -81,6 +51,22 @@ class _Switch:
                 MODE.enabled = prev
 
         return wrapper
+
+
+class set_grad_enabled(_Switch):
+    """Turn recording on or off: as a call (``set_grad_enabled(False)``), a context manager or a decorator."""
+
+    def __init__(self, mode: bool) -> None:
+        self.prev = MODE.enabled
+        self.mode = bool(mode)
+        MODE.enabled = self.mode
+
+    def __enter__(self) -> None:
+        MODE.enabled = self.mode  # prev was taken at construction, when the call switched the mode
+
+    def __call__(self, fn: Callable) -> Callable:
+        MODE.enabled = self.prev  # used as a decorator: the construction must not change the mode
+        return super().__call__(fn)
 
 
 class no_grad(_Switch):
