@@ -115,12 +115,22 @@ class Trace:
 
     # --- reading --------------------------------------------------------------------------------------
     @classmethod
-    def from_outputs(cls, outputs, inputs: Sequence[Node] | None = None) -> Trace:
-        """The trace of a graph that already exists (e.g. a nets loss): leaves become the inputs."""
+    def from_outputs(cls, outputs, inputs: Sequence[Node] | None = None, names=None) -> Trace:
+        """The trace of a graph that already exists (e.g. a nets loss): leaves become the inputs.
+
+        ``names`` labels leaves: a mapping from label to node, such as ``dict(model.named_parameters())``
+        (other leaves keep their own name, or are called x1, x2, … in order).
+        """
         outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         if inputs is None:
             inputs = [n for n in toposort(outputs) if n.prim is None]
-        return cls(outputs, inputs, multiple=len(outputs) != 1)
+        given = {}
+        for label, node in dict(names or {}).items():
+            if not isinstance(node, Node):
+                raise TypeError(f"names[{label!r}] is a {type(node).__name__}, not a traced value")
+            given[node] = str(label)
+        labels = [given.get(n) or n.name or f"x{i + 1}" for i, n in enumerate(inputs)]
+        return cls(outputs, inputs, labels, multiple=len(outputs) != 1)
 
     def variable(self, node_or_name) -> Variable:
         """The row for a node, or for a name like ``"v3"`` or an input label like ``"x1"``."""

@@ -169,15 +169,16 @@ print("∂CE/∂a = softmax(a) − t  ✓")
 # ## What nets recorded
 #
 # The network's loss is an ordinary autodiff graph: `Trace.from_outputs` numbers it like the course's
-# example, and `render` draws it with the adjoint of every node (shapes, since they are arrays).
+# example (`names` labels the leaves with the parameters' names), and `render` draws it with the adjoint
+# of every node (shapes, since they are arrays).
 
 # %%
 net.zero_grad()
 loss = nn.CrossEntropyLoss(reduction="sum")(net(X), nets.tensor(labels))
-t = ad.Trace.from_outputs(loss)
+t = ad.Trace.from_outputs(loss, names=dict(net.named_parameters()))
 print(t.table())
 show(t.render(OUT / "10_network_graph.svg", show="adjoint"))
 assert t.outputs[0].value == loss.item()
 loss.backward()
 adjoints = t.reverse()
-assert np.allclose(adjoints["x1"], net[0].weight.grad.numpy(), atol=1e-14)   # the same engine, the same numbers
+assert np.allclose(adjoints["0.weight"], net[0].weight.grad.numpy(), atol=1e-14)   # the same engine, the same numbers

@@ -337,3 +337,20 @@ def test_render_and_table_a_tiny_network(tmp_path):
     primal = str(primal_table(trace))
     assert "linear(array(2, 2), v1, v2)" in primal and "output" in primal
     assert "∂f/∂x1" in str(adjoint_table(trace))
+
+
+def test_a_network_trace_labels_its_parameters_by_name():
+    import autodiff as ad
+    from nets import nn
+
+    nets.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 1))
+    loss = (model(nets.randn(4, 3)) ** 2).mean()
+    t = ad.Trace.from_outputs(loss, names=dict(model.named_parameters()))
+    assert {"0.weight", "0.bias", "2.weight", "2.bias"} <= set(t.input_names)
+    assert "0.weight" in ad.render(t).source
+    grads = dict(zip(t.input_names, t.reverse().gradient))
+    loss.backward()
+    np.testing.assert_allclose(grads["2.bias"], model[2].bias.grad.numpy(), rtol=1e-6)
+    with pytest.raises(TypeError, match="not a traced value"):
+        ad.Trace.from_outputs(loss, names={"w": np.ones(2)})
