@@ -50,6 +50,6 @@ class SGD(Optimizer):
                     buf = state["momentum_buffer"] = np.array(g, dtype=w.dtype, copy=True)
                 else:
                     buf *= mu
-                    buf += (1 - tau) * g
+                    buf += g if tau == 0 else (1 - tau) * g  # (no temporary array in the usual case)
                 g = g + mu * buf if nesterov else buf
             w -= lr * g
