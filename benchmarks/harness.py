@@ -51,21 +51,29 @@ def interleave(cases: dict[str, Callable[[], object]], repeats: int, number: dic
 
     The garbage collector runs between samples, so one framework's garbage is not collected on another's
     clock, and stays enabled inside them: a user's program pays for its cyclic garbage too (``timeit``
-    switches it off, which flatters libraries whose nodes form reference cycles).
+    switches it off, which flatters libraries whose nodes form reference cycles). What exists before the
+    first sample (every peer's imported modules, the data, the models) is frozen out of the collector's
+    reach (``gc.freeze``): otherwise each full collection would walk PyTorch's and SymPy's objects too and
+    charge every framework for the others' imports (it made the scalar chain ~30 % slower for all).
     """
     number = number or {}
     for fn in cases.values():
         for _ in range(warmup):
             fn()
     samples: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(repeats):
-        for name, fn in cases.items():
-            k = number.get(name, 1)
-            gc.collect()
-            t = time.perf_counter()
-            for _ in range(k):
-                fn()
-            samples[name].append((time.perf_counter() - t) / k)
+    gc.collect()
+    gc.freeze()
+    try:
+        for _ in range(repeats):
+            for name, fn in cases.items():
+                k = number.get(name, 1)
+                gc.collect()
+                t = time.perf_counter()
+                for _ in range(k):
+                    fn()
+                samples[name].append((time.perf_counter() - t) / k)
+    finally:
+        gc.unfreeze()
     return {name: Timing(statistics.median(s), min(s), max(s), s) for name, s in samples.items()}
 
 
