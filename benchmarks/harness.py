@@ -116,6 +116,7 @@ def rows_from(workload: str, variant: str, metric: str, timings: dict[str, Timin
 
 def check(row: Row, limits: dict[str, float], text: str) -> None:
     """Mark ``row`` met when its ratio to every named peer is within the limit (peers missing are skipped)."""
-    row.target = text
+    absent = [p for p in limits if p not in row.ratios]
+    row.target = text + (f" ({', '.join(absent)} missing: not checked)" if absent else "")
     verdicts = [row.ratios[p] <= lim for p, lim in limits.items() if p in row.ratios]
     row.met = all(verdicts) if verdicts else None
