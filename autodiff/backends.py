@@ -98,6 +98,28 @@ def _np_index_add(g, index, shape):
     return out
 
 
+class Scatter:
+    """The adjoint of ``x[index]`` before it is written out: ``g`` at ``index`` in zeros of ``shape``.
+
+    The reverse sweep adds it straight into an adjoint buffer it owns (``add_into``), so two slices of one
+    array cost one buffer and two partial additions rather than two zero-filled arrays and a sum.
+    """
+
+    __slots__ = ("g", "index", "shape")
+
+    def __init__(self, g, index, shape):
+        self.g, self.index, self.shape = g, index, tuple(shape)
+
+    def dense(self) -> np.ndarray:
+        return _np_index_add(self.g, self.index, self.shape)
+
+    def add_into(self, buffer: np.ndarray) -> None:
+        if _is_basic(self.index):
+            buffer[self.index] += self.g
+        else:
+            np.add.at(buffer, self.index, self.g)
+
+
 def _np_swap_last(x):
     return np.swapaxes(x, -1, -2)
 
@@ -122,6 +144,7 @@ NUMPY = Backend(
     matmul=np.matmul,
     getitem=lambda x, index: x[index],
     index_add=_np_index_add,
+    scatter=Scatter,  # getitem's reverse rule: an index_add the sweep may fuse into an adjoint
     concatenate=lambda xs, axis=0: np.concatenate(xs, axis=axis),
     shape=np.shape,
     primal=lambda x: x,
@@ -191,7 +214,8 @@ MATH = Backend(
     primal=lambda x: x,
 )
 # The structural operations on a Python float are the numpy ones (they return numpy scalars/arrays).
-for _name in ("reshape", "transpose", "swap_last", "broadcast_to", "matmul", "getitem", "index_add", "concatenate"):
+for _name in ("reshape", "transpose", "swap_last", "broadcast_to", "matmul", "getitem", "index_add", "scatter",
+              "concatenate"):
     setattr(MATH, _name, getattr(NUMPY, _name))
 
 

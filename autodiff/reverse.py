@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .backends import MATH
+from .backends import MATH, Scatter
 from .graph import Node, toposort
 from .primitives import choose_backend, primal
 from .trace import Trace, Variable, as_input, format_value
@@ -28,6 +28,7 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
     graph's width rather than its length.
     """
     adj: dict = {}
+    owned: set = set()  # nodes whose adjoint buffer the sweep allocated itself (safe to add into in place)
     for o, s in zip(outputs, seeds):
         adj[o] = s if o not in adj else adj[o] + s
     for node in reversed(toposort(outputs)):
@@ -54,10 +55,29 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
         m = MATH if plain else choose_backend((*xs, g))
         contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or _NO_PARAMS))
         for p, c in zip(parents, contributions):
-            if c is not None:
-                old = adj.get(p)
+            if c is None:
+                continue
+            old = adj.get(p)
+            if type(c) is Scatter:
+                _scatter_into(adj, owned, p, old, c)
+            else:
                 adj[p] = c if old is None else old + c
     return adj
+
+
+def _scatter_into(adj: dict, owned: set, p, old, c: Scatter) -> None:
+    """Add an indexed adjoint to p's: in place where the sweep owns p's buffer (and its dtype is wide
+    enough), else into a fresh buffer that it then owns."""
+    if old is not None and p in owned and np.result_type(old, c.g) == old.dtype:
+        c.add_into(old)
+        return
+    if old is None:
+        buffer = c.dense()
+    else:
+        buffer = np.array(old, dtype=np.result_type(old, c.g), copy=True)
+        c.add_into(buffer)
+    adj[p] = buffer
+    owned.add(p)
 
 
 def _zeros_like(v):

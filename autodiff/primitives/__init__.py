@@ -56,6 +56,7 @@ GENERIC.sum_to = lambda x, shape: (x if GENERIC.shape(x) == tuple(shape)
                                   else bind(REGISTRY["sum_to"], x, shape=tuple(shape)))
 GENERIC.getitem = lambda x, index: bind(REGISTRY["getitem"], x, index=index)
 GENERIC.index_add = lambda g, index, shape: bind(REGISTRY["index_add"], g, index=index, shape=tuple(shape))
+GENERIC.scatter = GENERIC.index_add
 GENERIC.concatenate = lambda xs, axis=0: bind(REGISTRY["concatenate"], *xs, axis=axis)
 GENERIC.shape = lambda x: NUMPY.shape(primal(x))
 GENERIC.primal = primal
