@@ -21,11 +21,10 @@
 
 # %%
 import math
-import sys
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import savefig  # tutorials/_figures.py
 
 import autodiff as ad
 import nets
@@ -33,23 +32,6 @@ from nets import nn
 from nets.data import make_blobs, make_linear_regression
 from nets.models import MLP, LinearRegression, LogisticRegression, SoftmaxRegression
 
-OUT = Path("out/tutorials")
-OUT.mkdir(parents=True, exist_ok=True)
-
-
-def show(path) -> None:
-    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
-    if "ipykernel" in sys.modules:
-        from IPython.display import SVG, Image, display
-
-        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
-
-
-def savefig(fig, name: str) -> None:
-    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
-    fig.savefig(OUT / name, dpi=110)
-    plt.close(fig)
-    show(OUT / name)
 nets.manual_seed(0)
 
 # %% [markdown]

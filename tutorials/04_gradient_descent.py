@@ -26,33 +26,14 @@
 # `autodiff.hessian`), and at the largest learning rate that does not blow up: η < 2/λ_max.
 
 # %%
-import sys
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import savefig  # tutorials/_figures.py
 
 import autodiff as ad
 import nets
 from nets.data import DataLoader, TensorDataset, make_linear_regression
-
-OUT = Path("out/tutorials")
-OUT.mkdir(parents=True, exist_ok=True)
-
-
-def show(path) -> None:
-    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
-    if "ipykernel" in sys.modules:
-        from IPython.display import SVG, Image, display
-
-        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
-
-
-def savefig(fig, name: str) -> None:
-    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
-    fig.savefig(OUT / name, dpi=110)
-    plt.close(fig)
-    show(OUT / name)
 
 # %% [markdown]
 # ## One problem for all three

@@ -29,11 +29,10 @@
 # In both, â = (a − μ)/√(σ² + ε) and the output is γ·â + β, with the *biased* variance (divide by B or M).
 
 # %%
-import sys
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from _figures import savefig  # tutorials/_figures.py
 
 import nets
 from nets import nn, optim
@@ -41,23 +40,6 @@ from nets.data import DataLoader, StandardScaler, TensorDataset, load_digits, tr
 from nets.models import MLP
 from nets.train import fit
 
-OUT = Path("out/tutorials")
-OUT.mkdir(parents=True, exist_ok=True)
-
-
-def show(path) -> None:
-    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
-    if "ipykernel" in sys.modules:
-        from IPython.display import SVG, Image, display
-
-        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
-
-
-def savefig(fig, name: str) -> None:
-    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
-    fig.savefig(OUT / name, dpi=110)
-    plt.close(fig)
-    show(OUT / name)
 nets.manual_seed(0)
 rng = np.random.default_rng(0)
 

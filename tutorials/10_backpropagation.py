@@ -38,25 +38,14 @@
 #   weight gradient δ_j z_i.
 
 # %%
-import sys
-from pathlib import Path
 
 import numpy as np
+from _figures import OUT, show  # tutorials/_figures.py
 
 import autodiff as ad
 import nets
 from nets import nn
 
-OUT = Path("out/tutorials")
-OUT.mkdir(parents=True, exist_ok=True)
-
-
-def show(path) -> None:
-    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
-    if "ipykernel" in sys.modules:
-        from IPython.display import SVG, Image, display
-
-        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
 nets.manual_seed(0)
 
 # %% [markdown]

@@ -26,33 +26,14 @@
 
 # %%
 import math
-import sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
+from _figures import OUT, savefig, show  # tutorials/_figures.py
 
 import autodiff as ad
 from autodiff import tables
 from autodiff.render import write_steps
-
-OUT = Path("out/tutorials")
-OUT.mkdir(parents=True, exist_ok=True)
-
-
-def show(path) -> None:
-    """In a notebook, display a saved picture (PNG or SVG); run as a script, do nothing."""
-    if "ipykernel" in sys.modules:
-        from IPython.display import SVG, Image, display
-
-        display(SVG(filename=str(path)) if str(path).endswith(".svg") else Image(filename=str(path)))
-
-
-def savefig(fig, name: str) -> None:
-    """Write a figure to out/tutorials/, show it in a notebook, and free its memory."""
-    fig.savefig(OUT / name, dpi=110)
-    plt.close(fig)
-    show(OUT / name)
 
 # %% [markdown]
 # ## 1. The evaluation trace

@@ -1,5 +1,6 @@
 """Convert every tutorial (Jupytext percent format) to an executed notebook: ``make notebooks``."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(out_dir: str = "out/notebooks") -> None:
     out = ROOT / out_dir
     out.mkdir(parents=True, exist_ok=True)
+    # The kernels run from the repository root; the chapters import tutorials/_figures.py.
+    tutorials = str(ROOT / "tutorials")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (tutorials, os.environ.get("PYTHONPATH")) if p)
     for script in sorted((ROOT / "tutorials").glob("[0-9][0-9]_*.py")):
         notebook = jupytext.read(script)
         NotebookClient(notebook, timeout=600, kernel_name="python3",
