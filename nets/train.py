@@ -229,7 +229,12 @@ def evaluate(model: Module, loss_fn: Callable, loader: Iterable, metrics: Sequen
         model.train(was_training)
     if count == 0:
         raise ValueError("evaluate got an empty loader")
-    logs = {"loss": total / count}
+    return _summary(total / count, resolved, outputs, targets)
+
+
+def _summary(mean_loss: float, resolved, outputs: list, targets: list) -> dict:
+    """An epoch's logs: the mean loss and each metric over all of the epoch's outputs and targets."""
+    logs = {"loss": mean_loss}
     if resolved:
         o, t = np.concatenate(outputs), np.concatenate(targets)
         for name, fn in resolved:
@@ -500,11 +505,7 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
                 bar.close()
             if count == 0:
                 raise ValueError("the training loader yielded no batches")
-            logs = {"loss": loss_sum / count}
-            if resolved:
-                o, t = np.concatenate(outputs), np.concatenate(targets)
-                for name, fn in resolved:
-                    logs[name] = float(fn(o, t))
+            logs = _summary(loss_sum / count, resolved, outputs, targets)
             if val_loader is not None:
                 logs.update({f"val_{k}": v for k, v in evaluate(model, loss_fn, val_loader, metrics).items()})
             logs["lr"] = float(lr)
