@@ -19,23 +19,11 @@ from autodiff.tables import (
     trace_tables,
 )
 
-
-def course(x1, x2):
-    """The course's arrangement: v3 = v1·v2, v4 = sin v2, v5 = exp v3, v6 = v3 − v4, v7 = v5 + v6."""
-    v3 = x1 * x2
-    v4 = ad.sin(x2)
-    v5 = ad.exp(v3)
-    v6 = v3 - v4
-    return v5 + v6
-
-
-def closed_form_gradient(x1, x2):
-    e = np.exp(x1 * x2)
-    return np.array([x2 * (1 + e), x1 * (1 + e) - np.cos(x2)])
+from .conftest import course_f, course_grad
 
 
 def test_course_tangent_and_adjoint_equations():
-    t = ad.trace(course, 1.0, 2.0)
+    t = ad.trace(course_f, 1.0, 2.0)
     tangent = tangent_table(t).equations
     assert tangent == {"v̇1": "ẋ1", "v̇2": "ẋ2", "v̇3": "v̇1·v2 + v1·v̇2", "v̇4": "v̇2·cos(v2)", "v̇5": "v̇3·v5",
                        "v̇6": "v̇3 − v̇4", "v̇7": "v̇5 + v̇6"}
@@ -47,7 +35,7 @@ def test_course_tangent_and_adjoint_equations():
 
 def test_course_numbers_at_1_2():
     # The course's table at (1, 2), and the closed form written here in numpy.
-    t = ad.trace(course, 1.0, 2.0)
+    t = ad.trace(course_f, 1.0, 2.0)
     primal = [v[0] for v in primal_table(t).values.values()]
     np.testing.assert_allclose(primal, [1, 2, 2, 0.909297426826, 7.389056098931, 1.090702573174, 8.479758672105],
                                rtol=0, atol=1e-12)
@@ -58,14 +46,14 @@ def test_course_numbers_at_1_2():
     adjoints = adjoint_table(t).values
     np.testing.assert_allclose([adjoints[f"v̄{i}"][0] for i in range(1, 8)],
                                [16.778112197861, 8.805202935478, 8.389056098931, -1, 1, 1, 1], atol=1e-12)
-    np.testing.assert_allclose([adjoints["v̄1"][0], adjoints["v̄2"][0]], closed_form_gradient(1.0, 2.0),
+    np.testing.assert_allclose([adjoints["v̄1"][0], adjoints["v̄2"][0]], course_grad(1.0, 2.0),
                                rtol=1e-14)
     # The slide's error (v̄2 = v̄2·v1 + …, started from 0) would give 0.416; the derived row cannot refer to itself.
     assert "v̄2" not in adjoint_table(t).equations["v̄2"]
 
 
 def test_course_numbers_at_2_5():
-    t = ad.trace(course, 2.0, 5.0)
+    t = ad.trace(course_f, 2.0, 5.0)
     adj = adjoint_table(t).values
     assert t.output == pytest.approx(22037.4247190814, abs=1e-9)
     assert adj["v̄1"][0] == pytest.approx(110137.328974034, abs=1e-8)
@@ -82,7 +70,7 @@ def test_demo_expression_has_the_courses_rows_and_reverse_modes_numbers():
     sweep = t.reverse()
     for v in t.nodes:
         assert table.values[f"v̄{v.index}"][0] == sweep[v]  # the sweep's own numbers, not recomputed
-    np.testing.assert_allclose(t.reverse().gradient, closed_form_gradient(1.5, 0.5), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(t.reverse().gradient, course_grad(1.5, 0.5), rtol=0, atol=1e-12)
     # and the printed text carries them to 1e-12
     printed = {}
     for line in table.to_text().splitlines()[3:]:
