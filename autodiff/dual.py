@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .backends import NUMPY
 from .operators import Operators
 from .primitives import Primitive, Tracer, choose_backend
 from .primitives.core import evaluate
@@ -25,10 +26,26 @@ class Dual(Tracer, Operators):
 
     @classmethod
     def _apply(cls, prim: Primitive, args: tuple, params: dict):
-        xs = [a.primal if isinstance(a, Dual) else a for a in args]
-        ts = [a.tangent if isinstance(a, Dual) else None for a in args]
-        y = evaluate(prim, choose_backend(xs), xs, params)
-        t = tangent_rule(prim, ts, xs, y, params)
+        xs = []
+        ts = []
+        live = []
+        simple = True  # every tangent an array shaped like its value (no batch axis): the jvp applies directly
+        for a in args:
+            if isinstance(a, Dual):
+                x, t = a.primal, a.tangent
+                xs.append(x)
+                ts.append(t)
+                live.append(t)
+                if simple and not (type(t) is np.ndarray and type(x) is np.ndarray and t.ndim == x.ndim):
+                    simple = False
+            else:
+                xs.append(a)
+                ts.append(None)
+        m = choose_backend(xs)
+        y = evaluate(prim, m, xs, params)
+        if not live:
+            return y
+        t = prim.jvp(m, ts, xs, y, **params) if simple and m is NUMPY else tangent_rule(prim, ts, xs, y, params)
         return y if t is None else cls(y, t)
 
     def _primal(self):
@@ -46,16 +63,26 @@ def is_batched(t, x) -> bool:
     return t is not None and np.ndim(t) == np.ndim(x) + 1 and np.ndim(t) > 0
 
 
+def _ndim(v) -> int:
+    return v.ndim if type(v) is np.ndarray else np.ndim(v)
+
+
 def tangent_rule(prim: Primitive, ts, xs, y, params):
     """``prim``'s jvp; a batch of tangents (one leading axis more than the value) is mapped over."""
-    if any(is_batched(t, x) for t, x in zip(ts, xs)):
+    live = []
+    batched = False
+    for t, x in zip(ts, xs):
+        if t is not None:
+            live.append(t)
+            if not batched and _ndim(t) == _ndim(x) + 1:
+                batched = True
+    if batched:
         k = next(np.shape(t)[0] for t, x in zip(ts, xs) if is_batched(t, x))
         rows = [tangent_rule(prim, [None if t is None else (t[i] if is_batched(t, x) else t) for t, x in zip(ts, xs)],
                              xs, y, params) for i in range(k)]
         if all(r is None for r in rows):
             return None
         return np.stack([np.zeros(np.shape(y)) if r is None else r for r in rows])
-    live = [t for t in ts if t is not None]
     if not live:
         return None
     return prim.jvp(choose_backend([*xs, *live]), ts, xs, y, **params)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from itertools import count
 from operator import attrgetter
 
-from .backends import MATH
+import numpy as np
+
+from .backends import MATH, NUMPY
 from .operators import Operators
-from .primitives import Primitive, Tracer, choose_backend
+from .primitives import GENERIC, Primitive, Tracer
 from .primitives.core import evaluate
 
 _ids = count(1)
@@ -38,18 +40,22 @@ class Node(Tracer, Operators):
         # Python number (then the backend is chosen properly).
         values = []
         plain = True
+        traced = False
         for a in args:
             v = a.value if isinstance(a, Node) else a
             values.append(v)
-            if plain and type(v) is not float and type(v) is not int:
+            t = type(v)
+            if t is not float and t is not int and t is not bool:
                 plain = False
+                if t is not np.ndarray and isinstance(v, Tracer):
+                    traced = True
         if plain and not params:
             try:  # the scalar fast path; anything unusual goes through evaluate() for its error message
                 return cls(prim.impl(MATH, *values), prim, args, params)
             except (ValueError, TypeError):
                 pass
-        m = MATH if plain else choose_backend(values)
-        return cls(evaluate(prim, m, values, params), prim, args, params)
+        return cls(evaluate(prim, MATH if plain else GENERIC if traced else NUMPY, values, params), prim, args,
+                   params)
 
     def _primal(self):
         return self.value

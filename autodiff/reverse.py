@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .backends import MATH, Scatter
+from .backends import MATH, NUMPY, Scatter
 from .graph import Node, toposort
-from .primitives import choose_backend, primal
+from .primitives import GENERIC, Tracer, primal
 from .trace import Trace, Variable, as_input, format_value
 
 _NO_PARAMS: dict = {}
@@ -42,7 +42,8 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
         xs = []
         needs = []
         plain = type(g) is float
-        for p in parents:
+        traced = not plain and type(g) is not np.ndarray and isinstance(g, Tracer)
+        for p in parents:  # one pass: the operands' values, which need adjoints, and the backend
             if isinstance(p, Node):
                 v = p.value
                 needs.append(True)
@@ -50,9 +51,12 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
                 v = p
                 needs.append(False)
             xs.append(v)
-            if plain and type(v) is not float and type(v) is not int:
+            t = type(v)
+            if t is not float and t is not int and t is not bool:
                 plain = False
-        m = MATH if plain else choose_backend((*xs, g))
+                if t is not np.ndarray and isinstance(v, Tracer):
+                    traced = True
+        m = MATH if plain else GENERIC if traced else NUMPY
         contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or _NO_PARAMS))
         for p, c in zip(parents, contributions):
             if c is None:
@@ -85,12 +89,23 @@ def _zeros_like(v):
     return 0.0 if isinstance(v, (int, float)) else np.zeros_like(v, dtype=np.result_type(v, float))
 
 
+def _result(adj: dict, node: Node):
+    """An input's adjoint as handed to the user: zeros if the output does not depend on it, and an array
+    of its own (not a read-only broadcast view, which is what the adjoint of a sum can be)."""
+    a = adj.get(node)
+    if a is None:
+        return _zeros_like(node.value)
+    return np.array(a) if type(a) is np.ndarray and not a.flags.writeable else a
+
+
 def unit_seed(value):
     """The adjoint 1 of a scalar output, in the output's own type (a float32 loss seeds float32 adjoints)."""
     value = primal(value)
     if isinstance(value, (int, float)):
         return 1.0
-    return np.ones_like(value)[()] if np.ndim(value) == 0 else np.ones_like(value)
+    if isinstance(value, np.generic) or type(value) is np.ndarray and value.ndim == 0:
+        return value.dtype.type(1)
+    return np.ones_like(value)
 
 
 def _check_seed(seed, value, what: str):
@@ -183,7 +198,7 @@ def vjp(f: Callable, *primals, **kwargs):
         if len(seeds) != len(outs):
             raise ValueError(f"got {len(seeds)} cotangents for {len(outs)} outputs")
         adj = backward(outs, seeds)
-        return tuple(adj.get(nodes[i], _zeros_like(nodes[i].value)) for i in nums)
+        return tuple(_result(adj, nodes[i]) for i in nums)
 
     values = tuple(o.value for o in outs)
     return (values if multiple else values[0]), vjp_fn
@@ -200,7 +215,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             raise TypeError(f"grad needs a scalar output, but the function returned shape "
                             f"{np.shape(primal(out.value))}; use jacrev or vjp for vector outputs")
         adj = backward([out], [unit_seed(out.value)])
-        grads = tuple(adj.get(nodes[i], _zeros_like(nodes[i].value)) for i in nums)
+        grads = tuple(_result(adj, nodes[i]) for i in nums)
         return out.value, (grads[0] if isinstance(argnums, int) else grads)
 
     value_and_grad_f.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"

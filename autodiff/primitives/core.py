@@ -19,6 +19,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ..backends import MATH, NUMPY, Backend
 
 
@@ -116,11 +118,14 @@ def choose_backend(values) -> Backend:
     kind = MATH
     for v in values:
         t = type(v)
-        if t is float or t is int or t is bool:
+        if t is np.ndarray:
+            kind = NUMPY
+        elif t is float or t is int or t is bool:
             continue
-        if isinstance(v, Tracer):
+        elif isinstance(v, Tracer):
             return GENERIC
-        kind = NUMPY
+        else:
+            kind = NUMPY
     return kind
 
 

@@ -14,21 +14,33 @@ maximum/minimum split the adjoint equally between tied inputs; log'(0) = 1/0 = i
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
+
 from ..backends import MATH
 from .core import Primitive, register
 
 
 def _derive_jvp(partials):
     def jvp(m, ts, xs, y, **params):
-        out = None
-        for t, d in zip(ts, partials):
-            if t is None:
-                continue
-            if type(d) is int:
-                term = t if d == 1 else -t
-            else:
-                term = t * d(m, *xs, y, **params)
-            out = term if out is None else out + term
+        if len(ts) == 2 and ts[0] is ts[1] and ts[0] is not None:
+            # One tangent on both operands (x·x, x + x): ẏ = ẋ·(d₀ + d₁), one product instead of two.
+            d0, d1 = (d if type(d) is int else d(m, *xs, y, **params) for d in partials)
+            out = ts[0] * (d0 + d1)
+        else:
+            out = None
+            for t, d in zip(ts, partials):
+                if t is None:
+                    continue
+                if type(d) is int:
+                    if out is not None:  # fold the sign into the sum: one pass instead of negating first
+                        out = out + t if d == 1 else out - t
+                        continue
+                    term = t if d == 1 else -t
+                else:
+                    term = t * d(m, *xs, y, **params)
+                out = term if out is None else out + term
         if out is not None and m.shape(out) != m.shape(y):
             out = m.broadcast_to(out, m.shape(y))  # a tangent of a broadcast input
         return out
@@ -36,19 +48,49 @@ def _derive_jvp(partials):
     return jvp
 
 
+def _uniform(g) -> bool:
+    """Whether ``g`` is one number broadcast to an array (zero strides): the adjoint a ``sum`` hands back."""
+    return type(g) is np.ndarray and g.ndim > 0 and not any(g.strides)
+
+
+def _scaled(d, g0):
+    """``d · g0`` for a uniform adjoint g0: nothing to do when g0 = 1, in place when nothing else holds d."""
+    if g0 == 1 and d.dtype == np.result_type(d, g0):
+        return d
+    if sys.getrefcount(d) <= 3 and d.dtype == np.result_type(d, g0):  # a temporary: ours to overwrite
+        d *= g0
+        return d
+    return d * g0
+
+
 def _derive_vjp(partials):
     def vjp(m, g, xs, y, needs, **params):
         out = []
-        scalar = m is MATH  # Python floats: nothing was broadcast, nothing to sum back
+        if m is MATH:  # Python floats: nothing was broadcast, nothing to sum back
+            for d, need in zip(partials, needs):
+                out.append(None if not need else (g if d == 1 else -g) if type(d) is int
+                           else g * d(m, *xs, y, **params))
+            return out
+        # An adjoint that is one number broadcast (below a sum) stays that number: multiplying the
+        # zero-stride view itself would be a slow pass that builds an array of copies.
+        g0 = g.flat[0] if _uniform(g) else None
         for x, d, need in zip(xs, partials, needs):
             if not need:
                 out.append(None)
                 continue
             if type(d) is int:
-                c = g if d == 1 else -g
-            else:
+                c = g if d == 1 else (-g if g0 is None else m.broadcast_to(-g0, g.shape))
+            elif g0 is None:
                 c = g * d(m, *xs, y, **params)
-            out.append(c if scalar else m.sum_to(c, m.shape(x)))
+            else:
+                dv = d(m, *xs, y, **params)
+                if type(dv) is np.ndarray and dv.ndim:
+                    c = _scaled(dv, g0)
+                    if c.shape != g.shape:
+                        c = m.broadcast_to(c, g.shape)
+                else:  # a constant partial (a scale factor): the contribution is uniform too
+                    c = m.broadcast_to(g0 * dv, g.shape)
+            out.append(m.sum_to(c, m.shape(x)))
         return out
 
     return vjp

@@ -1,0 +1,108 @@
+"""The engine's shortcuts (see autodiff/primitives/elementwise.py and reverse.py) against closed forms.
+
+* an adjoint that is one number broadcast (what ``sum`` hands back) is kept as that number;
+* a partial that is a fresh temporary is scaled in place, and never an operand or a value of the trace;
+* terms of a jvp that share one tangent (x·x) are combined before the product;
+* a sub's negative sign is folded into the tangent's sum.
+"""
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+from autodiff.backends import sum_to
+from autodiff.reverse import adjoint_sweep
+
+
+def _x(shape, seed=0, dtype=np.float64):
+    return np.random.default_rng(seed).uniform(0.5, 2.0, shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_uniform_adjoint_through_scalings_and_squares(dtype):
+    x = _x(7, dtype=dtype)
+    g = ad.grad(lambda x: ad.sum(100.0 * (x * x - 1.0) ** 2 + 3.0 * x))(x)
+    expected = 400.0 * (x * x - 1.0) * x + 3.0
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, expected, rtol=1e-6 if dtype == np.float32 else 1e-13)
+
+
+def test_gradient_of_a_linear_function_is_an_owned_array():
+    x = _x(5)
+    g = ad.grad(lambda x: ad.sum(3.0 * x))(x)  # the adjoint is uniform all the way down
+    np.testing.assert_array_equal(g, np.full(5, 3.0))
+    assert g.flags.writeable and g.flags.owndata
+    g[0] = 0.0  # the user's to change
+
+
+@pytest.mark.parametrize("shapes", [((3, 1), (3, 4)), ((4,), (3, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1))])
+def test_uniform_adjoint_with_broadcast_operands(shapes):
+    a, b = _x(shapes[0], 1), _x(shapes[1], 2)
+    ga, gb = ad.grad(lambda a, b: ad.sum(a * b - 2.0 * a), argnums=(0, 1))(a, b)
+    full = np.broadcast_shapes(np.shape(a), np.shape(b))
+    ones = np.ones(full)
+    # ∂/∂a Σ(ab − 2a) = Σ over the broadcast axes of (b − 2); ∂/∂b = Σ over its broadcast axes of a
+    expect_a = sum_to(ones * (b - 2.0), np.shape(a))
+    expect_b = sum_to(ones * a, np.shape(b))
+    np.testing.assert_allclose(ga, expect_a, rtol=1e-13)
+    np.testing.assert_allclose(gb, expect_b, rtol=1e-13)
+    assert np.shape(ga) == np.shape(a) and np.shape(gb) == np.shape(b)
+
+
+def test_scaling_in_place_never_touches_trace_values():
+    # exp's partial is its own value y and mul's partials are its operands: neither may be scaled in place.
+    x = _x(6)
+    t = ad.trace(lambda x: ad.sum(5.0 * ad.exp(x) + 2.0 * (x * x)), x)
+    before = [np.array(v.value, copy=True) for v in t.nodes]
+    adjoints = adjoint_sweep(t)
+    for v, old in zip(t.nodes, before):
+        np.testing.assert_array_equal(v.value, old)
+    np.testing.assert_allclose(adjoints.gradient, 5.0 * np.exp(x) + 4.0 * x, rtol=1e-13)
+
+
+def test_uniform_adjoint_of_a_mean_and_a_sum_over_an_axis():
+    x = _x((3, 4))
+    g = ad.grad(lambda x: ad.mean(ad.sum(7.0 * x, axis=0) * 2.0))(x)
+    np.testing.assert_allclose(g, np.full((3, 4), 14.0 / 4), rtol=1e-14)
+
+
+@pytest.mark.parametrize("f, df", [
+    (lambda x: x * x, lambda x: 2 * x),
+    (lambda x: x + x, lambda x: 2 + 0 * x),
+    (lambda x: x - x, lambda x: 0 * x),
+    (lambda x: x / x, lambda x: 0 * x),
+    (lambda x: ad.maximum(x, x), lambda x: 1 + 0 * x),
+])
+def test_jvp_with_one_tangent_on_both_operands(f, df):
+    x, v = _x(5, 3), _x(5, 4)
+    y, t = ad.jvp(f, (x,), (v,))
+    np.testing.assert_allclose(t, df(x) * v, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(y, f(x), rtol=1e-15)
+
+
+def test_jvp_of_differences_folds_the_sign():
+    x, y, u, w = _x(4, 5), _x(4, 6), _x(4, 7), _x(4, 8)
+    _, t = ad.jvp(lambda x, y: (x - y) - (1.0 - x * y), (x, y), (u, w))
+    np.testing.assert_allclose(t, (u - w) + (u * y + x * w), rtol=1e-13)
+
+
+def test_rosenbrock_gradient_and_jvp_in_float32():
+    # the benchmark's function: every shortcut above at once
+    x = _x(1001, 9, np.float32) - 1.0
+    v = _x(1001, 10, np.float32)
+
+    def rosen(x):
+        a, b = x[:-1], x[1:]
+        return ad.sum(100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2)
+
+    x64 = x.astype(np.float64)
+    a, b = x64[:-1], x64[1:]
+    expected = np.zeros_like(x64)
+    expected[:-1] = -400.0 * (b - a * a) * a - 2.0 * (1.0 - a)
+    expected[1:] += 200.0 * (b - a * a)
+    g = ad.grad(rosen)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, expected, rtol=2e-4, atol=2e-3)
+    _, t = ad.jvp(rosen, (x,), (v,))
+    assert t.dtype == np.float32
+    np.testing.assert_allclose(t, expected @ v.astype(np.float64), rtol=1e-4)
