@@ -15,7 +15,7 @@ import numpy as np
 from .backends import MATH, NUMPY
 from .operators import Operators
 from .primitives import GENERIC, Primitive, Tracer
-from .primitives.core import evaluate
+from .primitives.core import evaluate, evaluate_saving
 
 _ids = count(1)
 
@@ -23,7 +23,7 @@ _ids = count(1)
 class Node(Tracer, Operators):
     """A value in a computation graph. Leaves (inputs) have ``prim is None``."""
 
-    __slots__ = ("value", "prim", "parents", "params", "id", "name")
+    __slots__ = ("value", "prim", "parents", "params", "id", "name", "saved")
 
     def __init__(self, value, prim: Primitive | None = None, parents: tuple = (), params: dict | None = None,
                  name: str | None = None):
@@ -33,6 +33,7 @@ class Node(Tracer, Operators):
         self.params = params
         self.id = next(_ids)
         self.name = name
+        self.saved = None  # what prim.fwd kept for the reverse rule (see primitives.core)
 
     @classmethod
     def _apply(cls, prim: Primitive, args: tuple, params: dict) -> Node:
@@ -54,8 +55,13 @@ class Node(Tracer, Operators):
                 return cls(prim.impl(MATH, *values), prim, args, params)
             except (ValueError, TypeError):
                 pass
-        return cls(evaluate(prim, MATH if plain else GENERIC if traced else NUMPY, values, params), prim, args,
-                   params)
+        m = MATH if plain else GENERIC if traced else NUMPY
+        if prim.fwd is None:
+            return cls(evaluate(prim, m, values, params), prim, args, params)
+        value, saved = evaluate_saving(prim, m, values, params)
+        node = cls(value, prim, args, params)
+        node.saved = saved
+        return node
 
     def _primal(self):
         return self.value

@@ -57,7 +57,13 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
                 if t is not np.ndarray and isinstance(v, Tracer):
                     traced = True
         m = MATH if plain else GENERIC if traced else NUMPY
-        contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or _NO_PARAMS))
+        if prim.fwd is None:
+            contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or _NO_PARAMS))
+        else:
+            contributions = prim.vjp(m, g, xs, node.value, needs, saved=getattr(node, "saved", None),
+                                     **(node.params or _NO_PARAMS))
+            if not retain:
+                node.saved = None  # used: release it now rather than with the graph
         for p, c in zip(parents, contributions):
             if c is None:
                 continue

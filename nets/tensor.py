@@ -21,7 +21,7 @@ import numpy as np
 from autodiff.backends import NUMPY
 from autodiff.graph import Node, _ids
 from autodiff.primitives import REGISTRY, ShapeError, Tracer, primal
-from autodiff.primitives.core import evaluate
+from autodiff.primitives.core import evaluate, evaluate_saving
 from autodiff.reverse import backward as _reverse_sweep
 
 from . import dtypes as _dt
@@ -125,7 +125,11 @@ class Tensor(Node):
             else:
                 values.append(a)
                 parents.append(a)
-        value = evaluate(prim, NUMPY, values, params)
+        saved = None
+        if record and prim.fwd is not None:
+            value, saved = evaluate_saving(prim, NUMPY, values, params)
+        else:
+            value = evaluate(prim, NUMPY, values, params)
         if type(value) is not np.ndarray:
             value = np.asarray(value)
         if value.dtype is _F64 and _dt._DEFAULT[0] is not _F64:
@@ -142,6 +146,7 @@ class Tensor(Node):
             t.parents = tuple(parents)
             t.params = params
             t.requires_grad = True
+            t.saved = saved
         else:
             t.prim = None
             t.parents = ()

@@ -8,7 +8,11 @@ A :class:`Primitive` carries everything any part of the toolkit knows about one 
   (``None`` where ``needs[i]`` is false), each already reduced to that input's shape;
 * ``partials``                     - for elementwise primitives, the local derivatives ∂y/∂x_i, each a
   function ``(m, *xs, y, **params)`` or a constant; ``jvp`` and ``vjp`` are derived from them;
-* ``display``                      - how a trace row prints, e.g. ``"{0}·{1}"`` or ``"sin({0})"``.
+* ``display``                      - how a trace row prints, e.g. ``"{0}·{1}"`` or ``"sin({0})"``;
+* ``fwd(m, *xs, **params)``        - optional: ``(y, saved)``, the value together with an intermediate
+  result that the reverse rule would otherwise recompute. A recorded node keeps ``saved`` until the
+  sweep has used it and hands it to ``vjp`` as ``saved=``; ``vjp`` must still work without it
+  (``saved=None``: other backends, tables, nested differentiation).
 
 The SymPy form is not a separate field: it is ``impl`` run with the SymPy backend.
 """
@@ -41,10 +45,11 @@ class Tracer:
 class Primitive:
     """One operation, declared once. See the module docstring for the meaning of each rule."""
 
-    __slots__ = ("name", "impl", "jvp", "vjp", "partials", "display", "elementwise", "linear", "arity")
+    __slots__ = ("name", "impl", "jvp", "vjp", "partials", "display", "elementwise", "linear", "arity", "fwd")
 
     def __init__(self, name: str, impl: Callable, jvp: Callable, vjp: Callable, display: str,
-                 partials: tuple | None = None, linear: bool = False, arity: int | None = None):
+                 partials: tuple | None = None, linear: bool = False, arity: int | None = None,
+                 fwd: Callable | None = None):
         self.name = name
         self.impl = impl
         self.jvp = jvp
@@ -54,6 +59,7 @@ class Primitive:
         self.elementwise = partials is not None
         self.linear = linear  # linear in its (traced) inputs: the jvp is the primitive applied to tangents
         self.arity = arity
+        self.fwd = fwd
 
     def __call__(self, *args, **params):
         return bind(self, *args, **params)
@@ -139,6 +145,16 @@ def evaluate(prim: Primitive, m: Backend, values, params: dict):
         shapes = ", ".join(str(m.shape(v)) if not isinstance(v, (list, tuple)) else
                            "[" + ", ".join(str(NUMPY.shape(m.primal(u))) for u in v) + "]" for v in values)
         raise ShapeError(f"{prim.name}: cannot combine inputs of shapes {shapes} ({e})") from None
+
+
+def evaluate_saving(prim: Primitive, m: Backend, values, params: dict):
+    """``(y, saved)`` for a node being recorded: ``prim.fwd`` on arrays, else the value alone."""
+    if prim.fwd is None or m is not NUMPY:
+        return evaluate(prim, m, values, params), None
+    try:
+        return prim.fwd(m, *values, **params)
+    except ValueError:
+        return evaluate(prim, m, values, params), None  # (raises the ShapeError that names the shapes)
 
 
 def bind(prim: Primitive, *args, **params):

@@ -36,13 +36,14 @@ import math
 
 import numpy as np
 
+from ..backends import NUMPY
 from .core import Primitive, register
 from .elementwise import elementwise
 
 
 def _shift(m, x, axis):
     """The (constant) row maximum to subtract before exponentiating; 0 where it is not finite."""
-    c = np.maximum.reduce(np.asarray(m.primal(x)), axis=axis, keepdims=True)
+    c = NUMPY.max(np.asarray(m.primal(x)), axis=axis, keepdims=True)
     return c if np.isfinite(c).all() else np.where(np.isfinite(c), c, 0).astype(c.dtype, copy=False)
 
 
@@ -135,9 +136,16 @@ logsumexp = register(Primitive("logsumexp", _logsumexp, _logsumexp_jvp, _logsume
                                "logsumexp({0}, axis={axis})", arity=1))
 
 
-def _log_softmax(m, x, axis=-1):
+def _log_softmax_parts(m, x, axis=-1):
+    """log softmax(x), with exp(x − c) and its sum along ``axis`` (softmax = their ratio)."""
     s = x - _shift(m, x, axis)
-    return s - m.log(m.sum(m.exp(s), axis=axis, keepdims=True))
+    e = m.exp(s)
+    total = m.sum(e, axis=axis, keepdims=True)
+    return s - m.log(total), e, total
+
+
+def _log_softmax(m, x, axis=-1):
+    return _log_softmax_parts(m, x, axis)[0]
 
 
 log_softmax = register(Primitive(
@@ -196,14 +204,25 @@ def _ce_jvp(m, ts, xs, y, coef, reduction="mean"):
     return rows if reduction == "none" else m.sum(rows)
 
 
-def _ce_vjp(m, g, xs, y, needs, coef, reduction="mean"):
-    p = _softmax(m, xs[0], -1)
-    weight = m.sum(coef, axis=-1, keepdims=True)
-    return [_row_adjoint(m, g, reduction, m.shape(coef)[0]) * (p * weight - coef)]
+def _ce_local_gradient(m, p, coef):
+    """∂(−Σ_c coef·log softmax)/∂z = softmax(z)·Σ_c coef − coef, row by row."""
+    return p * m.sum(coef, axis=-1, keepdims=True) - coef
+
+
+def _ce_fwd(m, z, coef, reduction="mean"):
+    # The forward pass has exp(z − c) and its row sums at hand: the local gradient costs three cheap
+    # operations here, against recomputing the softmax (a max, an exp, two sums) in the backward pass.
+    logp, e, total = _log_softmax_parts(m, z, -1)
+    return _weighted_rows(m, logp, coef, reduction), _ce_local_gradient(m, e / total, coef)
+
+
+def _ce_vjp(m, g, xs, y, needs, coef, reduction="mean", saved=None):
+    local = _ce_local_gradient(m, _softmax(m, xs[0], -1), coef) if saved is None else saved
+    return [_row_adjoint(m, g, reduction, m.shape(coef)[0]) * local]
 
 
 softmax_cross_entropy = register(Primitive("softmax_cross_entropy", _ce, _ce_jvp, _ce_vjp,
-                                           "cross_entropy({0}, reduction={reduction})", arity=1))
+                                           "cross_entropy({0}, reduction={reduction})", arity=1, fwd=_ce_fwd))
 
 
 # --- activations ---------------------------------------------------------------------------------------

@@ -106,3 +106,28 @@ def test_rosenbrock_gradient_and_jvp_in_float32():
     _, t = ad.jvp(rosen, (x,), (v,))
     assert t.dtype == np.float32
     np.testing.assert_allclose(t, expected @ v.astype(np.float64), rtol=1e-4)
+
+
+def test_saved_residual_is_used_once_and_matches_the_recomputed_rule():
+    from autodiff.backends import NUMPY
+    from autodiff.graph import Node
+    from autodiff.primitives import REGISTRY
+    from autodiff.reverse import backward
+
+    ce = REGISTRY["softmax_cross_entropy"]
+    rng = np.random.default_rng(11)
+    z = rng.standard_normal((70, 10))  # tall and narrow: the transposed row reductions are taken too
+    coef = np.zeros((70, 10))
+    coef[np.arange(70), rng.integers(0, 10, 70)] = 1 / 70
+    x = Node(z, name="z")
+    loss = ce(x, coef=coef, reduction="mean")
+    assert loss.saved is not None  # the forward pass kept the local gradient
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(loss.value, -np.sum(coef * np.log(p)), rtol=1e-13)
+    expected = p * coef.sum(axis=1, keepdims=True) - coef
+    recomputed = ce.vjp(NUMPY, 1.0, [z], loss.value, [True], coef=coef, reduction="mean")[0]
+    np.testing.assert_allclose(recomputed, expected, rtol=1e-12, atol=1e-15)
+    grad = backward([loss], [1.0])[x]
+    np.testing.assert_allclose(grad, expected, rtol=1e-12, atol=1e-15)
+    assert loss.saved is None  # released by the sweep that used it
