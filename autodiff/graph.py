@@ -18,6 +18,8 @@ from .primitives import GENERIC, Primitive, Tracer
 from .primitives.core import evaluate, evaluate_saving
 
 _ids = count(1)
+_next_id = _ids.__next__
+_NUMBERS = frozenset((float, int, bool))
 
 
 class Node(Tracer, Operators):
@@ -31,18 +33,42 @@ class Node(Tracer, Operators):
         self.prim = prim
         self.parents = parents
         self.params = params
-        self.id = next(_ids)
+        self.id = _next_id()
         self.name = name
-        self.saved = None  # what prim.fwd kept for the reverse rule (see primitives.core)
+        self.saved = None  # what prim.fwd, or prim.local on floats, kept for the reverse rule (primitives.core)
 
     @classmethod
     def _apply(cls, prim: Primitive, args: tuple, params: dict) -> Node:
-        # The hot path of tracing: one pass collects the values and notices anything that is not a
-        # Python number (then the backend is chosen properly).
+        # The hot path of tracing. Python numbers take the scalar path: the value through the MATH backend
+        # and the local partials with it, so that the sweep need only multiply (Primitive.local).
+        if not params and prim.local is not None:
+            if len(args) == 2:
+                a, b = args
+                x = a.value if isinstance(a, Node) else a
+                y = b.value if isinstance(b, Node) else b
+                if type(x) in _NUMBERS and type(y) in _NUMBERS:
+                    try:
+                        value = prim.impl(MATH, x, y)
+                        node = cls(value, prim, args, params)
+                        node.saved = prim.local(x, y, value)
+                        return node
+                    except (ValueError, TypeError, ArithmeticError):
+                        pass  # the general path below computes it again and raises a clear error
+            elif len(args) == 1:
+                a = args[0]
+                x = a.value if isinstance(a, Node) else a
+                if type(x) in _NUMBERS:
+                    try:
+                        value = prim.impl(MATH, x)
+                        node = cls(value, prim, args, params)
+                        node.saved = prim.local(x, value)
+                        return node
+                    except (ValueError, TypeError, ArithmeticError):
+                        pass  # the general path below computes it again and raises a clear error
         values = []
         plain = True
         traced = False
-        for a in args:
+        for a in args:  # one pass collects the values and which backend they need
             v = a.value if isinstance(a, Node) else a
             values.append(v)
             t = type(v)
@@ -50,11 +76,6 @@ class Node(Tracer, Operators):
                 plain = False
                 if t is not np.ndarray and isinstance(v, Tracer):
                     traced = True
-        if plain and not params:
-            try:  # the scalar fast path; anything unusual goes through evaluate() for its error message
-                return cls(prim.impl(MATH, *values), prim, args, params)
-            except (ValueError, TypeError):
-                pass
         m = MATH if plain else GENERIC if traced else NUMPY
         if prim.fwd is None:
             return cls(evaluate(prim, m, values, params), prim, args, params)

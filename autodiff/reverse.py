@@ -39,6 +39,14 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
         if g is None:
             continue
         parents = node.parents
+        if type(g) is float and prim.local is not None and node.saved is not None:
+            # A scalar recorded with its local partials (Primitive.local): x̄ᵢ += ȳ·dᵢ, nothing else to do.
+            for p, d in zip(parents, node.saved):
+                if isinstance(p, Node):
+                    c = g * d
+                    old = adj.get(p)
+                    adj[p] = c if old is None else old + c
+            continue
         xs = []
         needs = []
         plain = type(g) is float

@@ -12,7 +12,11 @@ A :class:`Primitive` carries everything any part of the toolkit knows about one 
 * ``fwd(m, *xs, **params)``        - optional: ``(y, saved)``, the value together with an intermediate
   result that the reverse rule would otherwise recompute. A recorded node keeps ``saved`` until the
   sweep has used it and hands it to ``vjp`` as ``saved=``; ``vjp`` must still work without it
-  (``saved=None``: other backends, tables, nested differentiation).
+  (``saved=None``: other backends, tables, nested differentiation);
+* ``local(*xs, y)``                - elementwise primitives only (which have no ``fwd``), derived from
+  ``partials``: the partials' values on Python floats, as a tuple. A node recorded on Python floats keeps
+  them as its ``saved``, and the sweep hands each parent ȳ·dᵢ directly (the scalar path: no rule to call,
+  no backend to choose).
 
 The SymPy form is not a separate field: it is ``impl`` run with the SymPy backend.
 """
@@ -45,11 +49,12 @@ class Tracer:
 class Primitive:
     """One operation, declared once. See the module docstring for the meaning of each rule."""
 
-    __slots__ = ("name", "impl", "jvp", "vjp", "partials", "display", "elementwise", "linear", "arity", "fwd")
+    __slots__ = ("name", "impl", "jvp", "vjp", "partials", "display", "elementwise", "linear", "arity", "fwd",
+                 "local")
 
     def __init__(self, name: str, impl: Callable, jvp: Callable, vjp: Callable, display: str,
                  partials: tuple | None = None, linear: bool = False, arity: int | None = None,
-                 fwd: Callable | None = None):
+                 fwd: Callable | None = None, local: Callable | None = None):
         self.name = name
         self.impl = impl
         self.jvp = jvp
@@ -60,6 +65,7 @@ class Primitive:
         self.linear = linear  # linear in its (traced) inputs: the jvp is the primitive applied to tangents
         self.arity = arity
         self.fwd = fwd
+        self.local = local
 
     def __call__(self, *args, **params):
         return bind(self, *args, **params)

@@ -14,6 +14,7 @@ maximum/minimum split the adjoint equally between tied inputs; log'(0) = 1/0 = i
 
 from __future__ import annotations
 
+import inspect
 import sys
 
 import numpy as np
@@ -96,10 +97,39 @@ def _derive_vjp(partials):
     return vjp
 
 
+def _derive_local(partials):
+    """The partials evaluated on Python floats, as one tuple (what a scalar node keeps for the sweep).
+
+    Written out for one and two operands, the only arities recorded on the scalar path (which takes no
+    parameters), because this runs once for every scalar operation recorded.
+    """
+    if len(partials) == 1:
+        (d,) = partials
+        if type(d) is int:
+            const = (d,)
+            return lambda x, y: const
+        return lambda x, y: (d(MATH, x, y),)
+    if len(partials) != 2:
+        return None
+    d0, d1 = partials
+    if type(d0) is int and type(d1) is int:
+        const = (d0, d1)
+        return lambda a, b, y: const
+    if type(d0) is int:
+        return lambda a, b, y: (d0, d1(MATH, a, b, y))
+    if type(d1) is int:
+        return lambda a, b, y: (d0(MATH, a, b, y), d1)
+    return lambda a, b, y: (d0(MATH, a, b, y), d1(MATH, a, b, y))
+
+
 def elementwise(name: str, impl, partials: tuple, display: str) -> Primitive:
     """Declare and register an elementwise primitive from its value and its partials."""
+    extra = list(inspect.signature(impl).parameters.values())[1 + len(partials):]
+    # (a primitive that cannot be applied without a parameter, like where's condition, is never recorded
+    # on the scalar path, which takes none)
+    local = None if any(p.default is p.empty for p in extra) else _derive_local(partials)
     return register(Primitive(name, impl, _derive_jvp(partials), _derive_vjp(partials), display,
-                              partials=partials, arity=len(partials)))
+                              partials=partials, arity=len(partials), local=local))
 
 
 # --- arithmetic --------------------------------------------------------------------------------
