@@ -14,7 +14,7 @@ import numpy as np
 
 from .backends import MATH, NUMPY, Scatter
 from .graph import Node, toposort
-from .primitives import GENERIC, Tracer, primal
+from .primitives import choose_backend, primal
 from .trace import Trace, Variable, as_input, format_value
 
 _NO_PARAMS: dict = {}
@@ -49,8 +49,8 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
             continue
         xs = []
         needs = []
-        plain = type(g) is float
-        traced = not plain and type(g) is not np.ndarray and isinstance(g, Tracer)
+        kind = type(g)
+        m = NUMPY if kind is np.ndarray else MATH if kind is float else None
         for p in parents:  # one pass: the operands' values, which need adjoints, and the backend
             if isinstance(p, Node):
                 v = p.value
@@ -60,16 +60,18 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
                 needs.append(False)
             xs.append(v)
             t = type(v)
-            if t is not float and t is not int and t is not bool:
-                plain = False
-                if t is not np.ndarray and isinstance(v, Tracer):
-                    traced = True
-        m = MATH if plain else GENERIC if traced else NUMPY
+            if t is np.ndarray:
+                if m is MATH:
+                    m = NUMPY
+            elif t is not float and t is not int and t is not bool:
+                m = None  # a numpy scalar, a tracer, ...: let choose_backend look at everything
+        if m is None:
+            m = choose_backend((g, *xs))
+        params = node.params or _NO_PARAMS
         if prim.fwd is None:
-            contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or _NO_PARAMS))
+            contributions = prim.vjp(m, g, xs, node.value, needs, **params)
         else:
-            contributions = prim.vjp(m, g, xs, node.value, needs, saved=getattr(node, "saved", None),
-                                     **(node.params or _NO_PARAMS))
+            contributions = prim.vjp(m, g, xs, node.value, needs, saved=node.saved, **params)
             if not retain:
                 node.saved = None  # used: release it now rather than with the graph
         for p, c in zip(parents, contributions):

@@ -207,7 +207,7 @@ class Tensor(Node):
                 raise RuntimeError(f"backward() without a gradient works only for a scalar output, but this tensor "
                                    f"has shape {tuple(v.shape)}; pass gradient= (a tensor of shape "
                                    f"{tuple(v.shape)}) or reduce it first (e.g. .sum())")
-            seed = np.ones(v.shape, dtype=v.dtype)
+            seed = v.dtype.type(1) if v.ndim == 0 else np.ones(v.shape, dtype=v.dtype)  # (a scalar: no array to make)
         else:
             seed = np.array(_value(gradient), dtype=v.dtype)  # our own copy: it may become a leaf's grad
             if seed.shape != v.shape:
@@ -224,8 +224,8 @@ class Tensor(Node):
         # The adjoint may be a read-only broadcast view, a view of another array, shared with another
         # leaf (d(a+b)/da and d(a+b)/db are the same array) or of another dtype: then copy it, so that
         # every .grad owns its array and optimizers may update it in place.
-        if (type(g) is not np.ndarray or g.base is not None or not g.flags.writeable
-                or id(g) in handed_out or g.dtype != v.dtype):
+        if (type(g) is not np.ndarray or g.base is not None or id(g) in handed_out or g.dtype is not v.dtype
+                and g.dtype != v.dtype or not g.flags.writeable):
             g = np.array(g, dtype=v.dtype)
         if g.shape != v.shape:
             raise ShapeError(f"internal error: gradient of shape {g.shape} for a tensor of shape {v.shape}")

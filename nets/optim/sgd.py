@@ -37,14 +37,17 @@ class SGD(Optimizer):
     def _update(self, group: dict, params: list) -> None:
         lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
         wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        states = self.state
         for p in params:
-            w, g = p.data, p.grad.data
+            w, g = p.value, p.grad.value  # (the arrays behind .data: this loop is a hot path)
             if maximize:
                 g = -g
             if wd != 0:
                 g = g + wd * w  # a new array: never write into the stored gradient
             if mu != 0:
-                state = self.state.setdefault(p, {})
+                state = states.get(p)
+                if state is None:
+                    state = states[p] = {}
                 buf = state.get("momentum_buffer")
                 if buf is None:
                     buf = state["momentum_buffer"] = np.array(g, dtype=w.dtype, copy=True)
