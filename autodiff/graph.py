@@ -20,6 +20,7 @@ from .primitives.core import evaluate, evaluate_saving
 _ids = count(1)
 _next_id = _ids.__next__
 _NUMBERS = frozenset((float, int, bool))
+_new = object.__new__
 
 
 class Node(Tracer, Operators):
@@ -42,29 +43,33 @@ class Node(Tracer, Operators):
         # The hot path of tracing. Python numbers take the scalar path: the value through the MATH backend
         # and the local partials with it, so that the sweep need only multiply (Primitive.local).
         if not params and prim.local is not None:
-            if len(args) == 2:
-                a, b = args
-                x = a.value if isinstance(a, Node) else a
-                y = b.value if isinstance(b, Node) else b
-                if type(x) in _NUMBERS and type(y) in _NUMBERS:
-                    try:
+            saved = None
+            try:  # anything unusual falls through to the general path below, which explains it
+                if len(args) == 2:
+                    a, b = args
+                    x = a.value if isinstance(a, Node) else a
+                    y = b.value if isinstance(b, Node) else b
+                    if type(x) in _NUMBERS and type(y) in _NUMBERS:
                         value = prim.impl(MATH, x, y)
-                        node = cls(value, prim, args, params)
-                        node.saved = prim.local(x, y, value)
-                        return node
-                    except (ValueError, TypeError, ArithmeticError):
-                        pass  # the general path below computes it again and raises a clear error
-            elif len(args) == 1:
-                a = args[0]
-                x = a.value if isinstance(a, Node) else a
-                if type(x) in _NUMBERS:
-                    try:
+                        saved = prim.local(x, y, value)
+                elif len(args) == 1:
+                    a = args[0]
+                    x = a.value if isinstance(a, Node) else a
+                    if type(x) in _NUMBERS:
                         value = prim.impl(MATH, x)
-                        node = cls(value, prim, args, params)
-                        node.saved = prim.local(x, value)
-                        return node
-                    except (ValueError, TypeError, ArithmeticError):
-                        pass  # the general path below computes it again and raises a clear error
+                        saved = prim.local(x, value)
+            except (ValueError, TypeError, ArithmeticError):
+                saved = None
+            if saved is not None:
+                node = _new(cls)  # (attributes set here rather than by __init__: this runs once per operation)
+                node.value = value
+                node.prim = prim
+                node.parents = args
+                node.params = params
+                node.id = _next_id()
+                node.name = None
+                node.saved = saved
+                return node
         values = []
         plain = True
         traced = False
