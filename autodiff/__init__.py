@@ -8,7 +8,7 @@
 >>> t.to_sympy()                    # symbolic
 """
 
-from . import numeric, symbolic, tables
+from . import allocator, numeric, symbolic, tables
 from .compare import compare
 from .dual import Dual
 from .forward import jacfwd, jvp
@@ -49,6 +49,8 @@ from .render import render, render_steps
 from .reverse import grad, hessian, hvp, jacrev, value_and_grad, vjp
 from .tables import adjoint_table, primal_table, tangent_table, trace_tables
 from .trace import Trace, Variable, trace
+
+allocator.apply_default()  # large arrays: keep freed pages for the next sweep (see autodiff/allocator.py)
 
 __all__ = [
     "Dual", "Node", "Primitive", "REGISTRY", "ShapeError", "Trace", "Variable",
