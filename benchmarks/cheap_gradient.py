@@ -95,10 +95,10 @@ def measure(n: int, repeats: int, variant: str, target: bool) -> list[Row]:
     return rows
 
 
-# glibc returns the top of its heap to the system once more than M_TRIM_THRESHOLD bytes are free there, and
-# serves large requests by mmap; then each new 400 kB array is fresh pages and the page faults cost more than
-# the arithmetic. These settings keep freed pages in the process (see benchmarks/README.md).
-KEEP_PAGES = {"MALLOC_TRIM_THRESHOLD_": "1000000000", "MALLOC_MMAP_THRESHOLD_": "1000000000"}
+# A fresh process has imported nothing that would have raised glibc's malloc thresholds (PyTorch's import
+# does); autodiff sets them itself at import (autodiff/allocator.py) unless told not to. The two rows show
+# both: with glibc's defaults each call faults fresh pages in again (see benchmarks/README.md).
+GLIBC_DEFAULTS = {"AUTODIFF_KEEP_FREED_MEMORY": "0"}
 
 
 def _fresh_process(n: int, repeats: int, variant: str, env_extra: dict) -> list[Row]:
@@ -119,7 +119,7 @@ def run(repeats: int = 7) -> list[Row]:
         rows += measure(n, repeats, f"n = {n:,}", target=n == SIZES[-1])
     n = SIZES[-1]
     rows += _fresh_process(n, repeats, f"n = {n:,}, fresh process", {})
-    rows += _fresh_process(n, repeats, f"n = {n:,}, fresh process, freed pages kept", KEEP_PAGES)
+    rows += _fresh_process(n, repeats, f"n = {n:,}, fresh process, glibc's malloc defaults", GLIBC_DEFAULTS)
     return rows
 
 
