@@ -91,7 +91,9 @@ def _derive_vjp(partials):
                         c = m.broadcast_to(c, g.shape)
                 else:  # a constant partial (a scale factor): the contribution is uniform too
                     c = m.broadcast_to(g0 * dv, g.shape)
-            out.append(m.sum_to(c, m.shape(x)))
+            # (undo broadcasting only where shapes differ: most operands have the adjoint's own shape)
+            out.append(c if type(x) is np.ndarray and type(c) is np.ndarray and c.shape == x.shape
+                       else m.sum_to(c, m.shape(x)))
         return out
 
     return vjp
