@@ -61,13 +61,14 @@ def _autograd(x, v):
 PEERS = {"pytorch": ("torch", _torch), "autograd": ("autograd", _autograd)}
 
 
-def measure(n: int, repeats: int, variant: str, target: bool) -> list[Row]:
+def measure(n: int, repeats: int, variant: str, target: bool, peers: bool = True) -> list[Row]:
     """Rows for one size: numpy f in µs, then each framework's gradient and jvp as multiples of it."""
     rng = np.random.default_rng(n)
     x = rng.uniform(-1.5, 1.5, n).astype(np.float32)
     v = rng.standard_normal(n).astype(np.float32)
     makers = {"autodiff-dojo": _project}
-    makers.update({name: make for name, (mod, make) in PEERS.items() if available(mod)})
+    if peers:
+        makers.update({name: make for name, (mod, make) in PEERS.items() if available(mod)})
     cases = {"numpy f": lambda: rosen(x)}
     for name, make in makers.items():
         for what, fn in make(x, v).items():
@@ -91,13 +92,14 @@ def measure(n: int, repeats: int, variant: str, target: bool) -> list[Row]:
         if target:
             mine.target = f"≤ {TARGETS[what]:g}× numpy f"
             mine.met = mine.median <= TARGETS[what]
-        rows += [missing("cheap-gradient", variant, f"{p} {what}", "× numpy f") for p in PEERS if p not in makers]
+        if peers:
+            rows += [missing("cheap-gradient", variant, f"{p} {what}", "× numpy f") for p in PEERS if p not in makers]
     return rows
 
 
-# A fresh process has imported nothing that would have raised glibc's malloc thresholds (PyTorch's import
-# does); autodiff sets them itself at import (autodiff/allocator.py) unless told not to. The two rows show
-# both: with glibc's defaults each call faults fresh pages in again (see benchmarks/README.md).
+# A user's fresh process, which imports no peer: PyTorch's import would raise glibc's malloc thresholds
+# itself and hide the difference. autodiff sets them at import (autodiff/allocator.py) unless told not to;
+# the two rows show both (with glibc's defaults each call faults fresh pages in again, benchmarks/README.md).
 GLIBC_DEFAULTS = {"AUTODIFF_KEEP_FREED_MEMORY": "0"}
 
 
@@ -113,15 +115,17 @@ def _fresh_process(n: int, repeats: int, variant: str, env_extra: dict) -> list[
     return [Row(**r) for r in json.loads(proc.stdout.strip().splitlines()[-1])]
 
 
-def run(repeats: int = 7) -> list[Row]:
+def run(repeats: int = 15) -> list[Row]:
     rows: list[Row] = []
     for n in SIZES:
         rows += measure(n, repeats, f"n = {n:,}", target=n == SIZES[-1])
     n = SIZES[-1]
-    rows += _fresh_process(n, repeats, f"n = {n:,}, fresh process", {})
-    rows += _fresh_process(n, repeats, f"n = {n:,}, fresh process, glibc's malloc defaults", GLIBC_DEFAULTS)
+    rows += _fresh_process(n, repeats, f"n = {n:,}, fresh process, no peer imported", {})
+    rows += _fresh_process(n, repeats, f"n = {n:,}, fresh process, no peer imported, glibc's malloc defaults",
+                           GLIBC_DEFAULTS)
     return rows
 
 
 if __name__ == "__main__":
-    print(json.dumps([r.as_dict() for r in measure(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], False)]))
+    print(json.dumps([r.as_dict() for r in measure(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], False,
+                                                   peers=False)]))

@@ -22,7 +22,7 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     return X.astype(np.float32), y
 
 
-def run(repeats: int = 9) -> list[Row]:
+def run(repeats: int = 21) -> list[Row]:
     X, y = digits()
     rows: list[Row] = []
     for batch in (32, 256):

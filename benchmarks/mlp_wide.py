@@ -60,7 +60,7 @@ def peak_memory(framework: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run(repeats: int = 3) -> list[Row]:
+def run(repeats: int = 5) -> list[Row]:
     batches = data()
     cases = {fw: mlp.trainer(fw, SIZES, batches) for fw in mlp.FRAMEWORKS if mlp.usable(fw)}
     timings = interleave(cases, repeats, warmup=1)

@@ -77,7 +77,7 @@ def _autograd():
 PEERS = {"micrograd": ("micrograd", _micrograd), "pytorch": ("torch", _torch), "autograd": ("autograd", _autograd)}
 
 
-def run(repeats: int = 5) -> list[Row]:
+def run(repeats: int = 9) -> list[Row]:
     # micrograd's topological sort recurses once per node; the default limit (1,000) is far too small.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 4 * OPS + 1000))
     cases = {"autodiff-dojo": _project()}
