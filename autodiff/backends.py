@@ -21,16 +21,22 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-try:  # scipy's erf is vectorised C; without scipy we map math.erf over the array.
+_erf_ufunc = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf_by_math(x):
+    """erf elementwise through ``math.erf``: numpy has no erf, and scipy (vectorised C) is optional."""
+    x = np.asarray(x)
+    if np.iscomplexobj(x):
+        raise TypeError("erf is not defined here for complex input")
+    r = np.asarray(_erf_ufunc(x), dtype=np.result_type(x.dtype, np.float32))
+    return r[()] if r.ndim == 0 else r  # a 0-d input gives a numpy scalar, as a ufunc would
+
+
+try:
     from scipy.special import erf as _np_erf  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - depends on the environment
-    _erf_ufunc = np.frompyfunc(math.erf, 1, 1)
-
-    def _np_erf(x):
-        x = np.asarray(x)
-        if np.iscomplexobj(x):
-            raise TypeError("erf is not defined here for complex input")
-        return _erf_ufunc(x).astype(np.result_type(x.dtype, np.float32))
+    _np_erf = _erf_by_math
 
 
 class Backend(SimpleNamespace):

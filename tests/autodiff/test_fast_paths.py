@@ -188,3 +188,21 @@ def _chain(h, n):
     for _ in range(n):
         h = h * 1.0001 + ad.relu(h) * 0.001
     return h
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_erf_without_scipy_matches_math_erf(dtype):
+    # the fallback used when scipy is not installed (a 0-d input gives a scalar, the dtype is kept)
+    import math
+
+    from autodiff.backends import _erf_by_math
+
+    x = np.linspace(-3, 3, 13).astype(dtype)
+    y = _erf_by_math(x)
+    assert y.dtype == dtype and y.shape == x.shape
+    expected = [math.erf(v) for v in x.astype(np.float64)]
+    np.testing.assert_allclose(y, expected, rtol=1e-6 if dtype == np.float32 else 1e-15)
+    s = _erf_by_math(np.float64(0.5))
+    assert np.ndim(s) == 0 and s == math.erf(0.5)
+    with pytest.raises(TypeError, match="complex"):
+        _erf_by_math(np.array([1j]))
