@@ -109,6 +109,15 @@ def _np_index_add(g, index, shape):
     return out
 
 
+def _leading_run(index, shape) -> tuple[int, int] | None:
+    """``(start, stop)`` when ``index`` selects a contiguous run along the first axis and nothing else."""
+    s = index[0] if type(index) is tuple and len(index) == 1 else index
+    if type(s) is not slice or not shape or s.step not in (None, 1):
+        return None
+    start, stop, _ = s.indices(shape[0])
+    return start, max(start, stop)
+
+
 class Scatter:
     """The adjoint of ``x[index]`` before it is written out: ``g`` at ``index`` in zeros of ``shape``.
 
@@ -122,7 +131,17 @@ class Scatter:
         self.g, self.index, self.shape = g, index, tuple(shape)
 
     def dense(self) -> np.ndarray:
-        return _np_index_add(self.g, self.index, self.shape)
+        run = _leading_run(self.index, self.shape)
+        if run is None:
+            return _np_index_add(self.g, self.index, self.shape)
+        # A run of leading-axis entries (x[1:], x[:-1], x[a:b]): write g there and zeros only around it,
+        # instead of zero-filling the whole buffer first (one pass over the array fewer).
+        start, stop = run
+        out = np.empty(self.shape, dtype=np.result_type(self.g))
+        out[:start] = 0
+        out[start:stop] = self.g
+        out[stop:] = 0
+        return out
 
     def add_into(self, buffer: np.ndarray) -> None:
         if _is_basic(self.index):
