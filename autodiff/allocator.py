@@ -31,7 +31,7 @@ def keep_freed_memory() -> bool:
     """Raise glibc's mmap and trim thresholds (see the module docstring); True if they were set."""
     try:
         mallopt = ctypes.CDLL(ctypes.util.find_library("c") or None).mallopt
-    except (OSError, AttributeError):  # not glibc (macOS, Windows): nothing to tune
+    except (OSError, AttributeError, TypeError):  # no C library to load, or no mallopt in it: nothing to tune
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
