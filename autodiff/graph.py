@@ -3,6 +3,10 @@
 A :class:`Node` holds a value, the primitive that produced it, its parents (other nodes, or constants
 kept inline) and the primitive's constant parameters (an axis, a shape, an index). Nodes are numbered in
 creation order, which is always an evaluation (topological) order of the graph.
+
+A node recorded on arrays also keeps its ``operands``: the backend its primitive ran on, the values it
+was applied to, and which of them are nodes. The reverse sweep would otherwise gather the same three
+from the parents again, one node at a time; here they come for free from the forward pass.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ _new = object.__new__
 class Node(Tracer, Operators):
     """A value in a computation graph. Leaves (inputs) have ``prim is None``."""
 
-    __slots__ = ("value", "prim", "parents", "params", "id", "name", "saved")
+    __slots__ = ("value", "prim", "parents", "params", "id", "name", "saved", "operands")
 
     def __init__(self, value, prim: Primitive | None = None, parents: tuple = (), params: dict | None = None,
                  name: str | None = None):
@@ -37,6 +41,7 @@ class Node(Tracer, Operators):
         self.id = _next_id()
         self.name = name
         self.saved = None  # what prim.fwd, or prim.local on floats, kept for the reverse rule (primitives.core)
+        self.operands = None  # (backend, values, needs) when recorded by _apply; None: gathered when needed
 
     @classmethod
     def _apply(cls, prim: Primitive, args: tuple, params: dict) -> Node:
@@ -69,12 +74,19 @@ class Node(Tracer, Operators):
                 node.id = _next_id()
                 node.name = None
                 node.saved = saved
+                node.operands = None
                 return node
         values = []
+        needs = []
         plain = True
         traced = False
-        for a in args:  # one pass collects the values and which backend they need
-            v = a.value if isinstance(a, Node) else a
+        for a in args:  # one pass collects the values, which are nodes, and which backend they need
+            if isinstance(a, Node):
+                v = a.value
+                needs.append(True)
+            else:
+                v = a
+                needs.append(False)
             values.append(v)
             t = type(v)
             if t is not float and t is not int and t is not bool:
@@ -83,10 +95,12 @@ class Node(Tracer, Operators):
                     traced = True
         m = MATH if plain else GENERIC if traced else NUMPY
         if prim.fwd is None:
-            return cls(evaluate(prim, m, values, params), prim, args, params)
-        value, saved = evaluate_saving(prim, m, values, params)
-        node = cls(value, prim, args, params)
-        node.saved = saved
+            node = cls(evaluate(prim, m, values, params), prim, args, params)
+        else:
+            value, saved = evaluate_saving(prim, m, values, params)
+            node = cls(value, prim, args, params)
+            node.saved = saved
+        node.operands = (m, values, needs)
         return node
 
     def _primal(self):
@@ -98,8 +112,12 @@ class Node(Tracer, Operators):
         return f"Node({what}{label}, value={self.value!r})"
 
 
-def toposort(outputs) -> list[Node]:
-    """Every node the outputs depend on, in evaluation order (iterative: no recursion limit)."""
+def toposort(outputs, leaves: bool = True) -> list[Node]:
+    """Every node the outputs depend on, in evaluation order (iterative: no recursion limit).
+
+    ``leaves=False`` leaves out the inputs (nodes with no primitive) that the outputs do not include:
+    the reverse sweep has nothing to do at them.
+    """
     stack = [o for o in outputs if isinstance(o, Node)]
     seen = set(stack)
     order = []
@@ -110,6 +128,7 @@ def toposort(outputs) -> list[Node]:
         for p in node.parents:
             if isinstance(p, Node) and p not in seen:
                 mark(p)
-                push(p)
+                if leaves or p.prim is not None:
+                    push(p)
     order.sort(key=attrgetter("id"))
     return order

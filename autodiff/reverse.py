@@ -14,7 +14,7 @@ import numpy as np
 
 from .backends import MATH, NUMPY, Scatter
 from .graph import Node, toposort
-from .primitives import choose_backend, primal
+from .primitives import Tracer, choose_backend, primal
 from .trace import Trace, Variable, as_input, format_value
 
 _NO_PARAMS: dict = {}
@@ -31,11 +31,12 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
     owned: set = set()  # nodes whose adjoint buffer the sweep allocated itself (safe to add into in place)
     for o, s in zip(outputs, seeds):
         adj[o] = s if o not in adj else adj[o] + s
-    for node in reversed(toposort(outputs)):
+    get, pop = adj.get, adj.pop
+    for node in reversed(toposort(outputs, leaves=False)):
         prim = node.prim
         if prim is None:
             continue
-        g = adj.get(node) if retain else adj.pop(node, None)
+        g = get(node) if retain else pop(node, None)
         if g is None:
             continue
         parents = node.parents
@@ -44,29 +45,18 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
             for p, d in zip(parents, node.saved):
                 if isinstance(p, Node):
                     c = g * d
-                    old = adj.get(p)
+                    old = get(p)
                     adj[p] = c if old is None else old + c
             continue
-        xs = []
-        needs = []
-        kind = type(g)
-        m = NUMPY if kind is np.ndarray else MATH if kind is float else None
-        for p in parents:  # one pass: the operands' values, which need adjoints, and the backend
-            if isinstance(p, Node):
-                v = p.value
-                needs.append(True)
-            else:
-                v = p
-                needs.append(False)
-            xs.append(v)
-            t = type(v)
-            if t is np.ndarray:
-                if m is MATH:
-                    m = NUMPY
-            elif t is not float and t is not int and t is not bool:
-                m = None  # a numpy scalar, a tracer, ...: let choose_backend look at everything
-        if m is None:
-            m = choose_backend((g, *xs))
+        operands = node.operands
+        if operands is None:
+            m, xs, needs = _operands(g, parents)
+        else:
+            m, xs, needs = operands
+            # The forward pass's backend serves the adjoint too, unless the adjoint is a tracer (a sweep
+            # seeded with dual numbers) or an array reaching a node recorded on Python numbers.
+            if type(g) is not np.ndarray and (m is MATH and type(g) is not float or isinstance(g, Tracer)):
+                m = choose_backend((g, *xs))
         params = node.params or _NO_PARAMS
         if prim.fwd is None:
             contributions = prim.vjp(m, g, xs, node.value, needs, **params)
@@ -77,12 +67,36 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
         for p, c in zip(parents, contributions):
             if c is None:
                 continue
-            old = adj.get(p)
+            old = get(p)
             if type(c) is Scatter:
                 _scatter_into(adj, owned, p, old, c)
             else:
                 adj[p] = c if old is None else old + c
     return adj
+
+
+def _operands(g, parents) -> tuple:
+    """(backend, values, needs) of a node recorded without its operands: the values of its parents,
+    which of them are nodes (need an adjoint), and the backend that fits them and the adjoint ``g``."""
+    xs = []
+    needs = []
+    kind = type(g)
+    m = NUMPY if kind is np.ndarray else MATH if kind is float else None
+    for p in parents:
+        if isinstance(p, Node):
+            v = p.value
+            needs.append(True)
+        else:
+            v = p
+            needs.append(False)
+        xs.append(v)
+        t = type(v)
+        if t is np.ndarray:
+            if m is MATH:
+                m = NUMPY
+        elif t is not float and t is not int and t is not bool:
+            m = None  # a numpy scalar, a tracer, ...: let choose_backend look at everything
+    return (choose_backend((g, *xs)) if m is None else m), xs, needs
 
 
 def _scatter_into(adj: dict, owned: set, p, old, c: Scatter) -> None:

@@ -108,6 +108,7 @@ class Tensor(Node):
     def _apply(cls, prim, args: tuple, params: dict) -> Tensor:
         values = []
         parents = []
+        needs = []
         record = False
         enabled = MODE.enabled
         for a in args:
@@ -116,8 +117,10 @@ class Tensor(Node):
                 if enabled and a.requires_grad:
                     record = True
                     parents.append(a)
+                    needs.append(True)
                 else:
                     parents.append(v)  # a constant: the sweep will not visit it
+                    needs.append(False)
                 values.append(v)
             elif isinstance(a, Tracer):
                 raise TypeError(f"{prim.name}: cannot combine a nets.Tensor with an autodiff {type(a).__name__}; "
@@ -125,6 +128,7 @@ class Tensor(Node):
             else:
                 values.append(a)
                 parents.append(a)
+                needs.append(False)
         saved = None
         try:  # the rules directly (this runs for every operation); on failure evaluate() explains the shapes
             if record and prim.fwd is not None:
@@ -150,6 +154,7 @@ class Tensor(Node):
             t.params = params
             t.requires_grad = True
             t.saved = saved
+            t.operands = (NUMPY, values, needs)
         else:
             t.prim = None
             t.parents = ()
