@@ -19,7 +19,7 @@ import numpy as np
 from .backends import MATH, NUMPY
 from .operators import Operators
 from .primitives import GENERIC, Primitive, Tracer
-from .primitives.core import evaluate, evaluate_saving
+from .primitives.core import evaluate
 
 _ids = count(1)
 _next_id = _ids.__next__
@@ -94,12 +94,22 @@ class Node(Tracer, Operators):
                 if t is not np.ndarray and isinstance(v, Tracer):
                     traced = True
         m = MATH if plain else GENERIC if traced else NUMPY
-        if prim.fwd is None:
-            node = cls(evaluate(prim, m, values, params), prim, args, params)
-        else:
-            value, saved = evaluate_saving(prim, m, values, params)
-            node = cls(value, prim, args, params)
-            node.saved = saved
+        saved = None
+        try:  # the rules directly; on failure evaluate() raises the ShapeError that names the shapes
+            if m is NUMPY and prim.fwd is not None:
+                value, saved = prim.fwd(m, *values, **params)
+            else:
+                value = prim.impl(m, *values, **params)
+        except ValueError:
+            value = evaluate(prim, m, values, params)
+        node = _new(cls)
+        node.value = value
+        node.prim = prim
+        node.parents = args
+        node.params = params
+        node.id = _next_id()
+        node.name = None
+        node.saved = saved
         node.operands = (m, values, needs)
         return node
 

@@ -222,26 +222,25 @@ class Tensor(Node):
                 raise RuntimeError(f"gradient has shape {tuple(seed.shape)} but the tensor has shape "
                                    f"{tuple(v.shape)}; they must match")
         adjoints = _reverse_sweep([self], [seed])
-        handed_out: set = set()
+        handed_out: set = set()  # ids of the arrays already given to a leaf
         for node, g in adjoints.items():
-            if node.prim is None and isinstance(node, Tensor) and node.requires_grad:
-                node._accumulate(g, handed_out)
-
-    def _accumulate(self, g, handed_out: set) -> None:
-        v = self.value
-        # The adjoint may be a read-only broadcast view, a view of another array, shared with another
-        # leaf (d(a+b)/da and d(a+b)/db are the same array) or of another dtype: then copy it, so that
-        # every .grad owns its array and optimizers may update it in place.
-        if (type(g) is not np.ndarray or g.base is not None or id(g) in handed_out or g.dtype is not v.dtype
-                and g.dtype != v.dtype or not g.flags.writeable):
-            g = np.array(g, dtype=v.dtype)
-        if g.shape != v.shape:
-            raise ShapeError(f"internal error: gradient of shape {g.shape} for a tensor of shape {v.shape}")
-        handed_out.add(id(g))
-        if self.grad is None:
-            self.grad = _wrap(g)
-        else:
-            self.grad.value += g
+            if node.prim is not None or not isinstance(node, Tensor) or not node.requires_grad:
+                continue
+            v = node.value
+            # The adjoint may be a read-only broadcast view, a view of another array, shared with another
+            # leaf (d(a+b)/da and d(a+b)/db are the same array) or of another dtype: then copy it, so that
+            # every .grad owns its array and optimizers may update it in place.
+            if (type(g) is not np.ndarray or g.base is not None or id(g) in handed_out or g.dtype is not v.dtype
+                    and g.dtype != v.dtype or not g.flags.writeable):
+                g = np.array(g, dtype=v.dtype)
+            if g.shape != v.shape:
+                raise ShapeError(f"internal error: gradient of shape {g.shape} for a tensor of shape {v.shape}")
+            handed_out.add(id(g))
+            grad = node.grad
+            if grad is None:
+                node.grad = _wrap(g)
+            else:
+                grad.value += g
 
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")

@@ -153,16 +153,6 @@ def evaluate(prim: Primitive, m: Backend, values, params: dict):
         raise ShapeError(f"{prim.name}: cannot combine inputs of shapes {shapes} ({e})") from None
 
 
-def evaluate_saving(prim: Primitive, m: Backend, values, params: dict):
-    """``(y, saved)`` for a node being recorded: ``prim.fwd`` on arrays, else the value alone."""
-    if prim.fwd is None or m is not NUMPY:
-        return evaluate(prim, m, values, params), None
-    try:
-        return prim.fwd(m, *values, **params)
-    except ValueError:
-        return evaluate(prim, m, values, params), None  # (raises the ShapeError that names the shapes)
-
-
 def bind(prim: Primitive, *args, **params):
     """Apply ``prim``: on tracers the outermost tracer type decides; on plain values just compute."""
     for a in args:
