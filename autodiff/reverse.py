@@ -57,13 +57,15 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
             # seeded with dual numbers) or an array reaching a node recorded on Python numbers.
             if type(g) is not np.ndarray and (m is MATH and type(g) is not float or isinstance(g, Tracer)):
                 m = choose_backend((g, *xs))
-        params = node.params or _NO_PARAMS
-        if prim.fwd is None:
-            contributions = prim.vjp(m, g, xs, node.value, needs, **params)
-        else:
-            contributions = prim.vjp(m, g, xs, node.value, needs, saved=node.saved, **params)
+        params = node.params
+        if prim.fwd is not None:
+            contributions = prim.vjp(m, g, xs, node.value, needs, saved=node.saved, **(params or _NO_PARAMS))
             if not retain:
                 node.saved = None  # used: release it now rather than with the graph
+        elif params:
+            contributions = prim.vjp(m, g, xs, node.value, needs, **params)
+        else:
+            contributions = prim.vjp(m, g, xs, node.value, needs)
         for p, c in zip(parents, contributions):
             if c is None:
                 continue

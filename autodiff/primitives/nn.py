@@ -91,7 +91,7 @@ def _linear_vjp(m, g, xs, y, needs):
     if type(g) is np.ndarray and g.ndim == 2 and type(x) is np.ndarray and x.ndim == 2:
         # a batch of rows, the usual case: x̄ = ȳW, W̄ = ȳᵀx, b̄ = Σ_rows ȳ
         return [g @ w if needs[0] else None, g.T @ x if needs[1] else None,
-                *((m.sum(g, axis=0) if needs[2] else None,) if len(xs) > 2 else ())]
+                *((np.add.reduce(g, axis=0) if needs[2] else None,) if len(xs) > 2 else ())]
     out = [None] * len(xs)
     if needs[0]:
         out[0] = m.matmul(g, w)
