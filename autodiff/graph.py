@@ -47,8 +47,8 @@ class Node(Tracer, Operators):
     def _apply(cls, prim: Primitive, args: tuple, params: dict) -> Node:
         # The hot path of tracing. Python numbers take the scalar path: the value through the MATH backend
         # and the local partials with it, so that the sweep need only multiply (Primitive.local).
+        saved = None
         if not params and prim.local is not None:
-            saved = None
             try:  # anything unusual falls through to the general path below, which explains it
                 if len(args) == 2:
                     a, b = args
@@ -65,44 +65,18 @@ class Node(Tracer, Operators):
                         saved = prim.local(x, value)
             except (ValueError, TypeError, ArithmeticError):
                 saved = None
-            if saved is not None:
-                node = _new(cls)  # (attributes set here rather than by __init__: this runs once per operation)
-                node.value = value
-                node.prim = prim
-                node.parents = args
-                node.params = params
-                node.id = _next_id()
-                node.name = None
-                node.saved = saved
-                node.operands = None
-                return node
-        values = []
-        needs = []
-        plain = True
-        traced = False
-        for a in args:  # one pass collects the values, which are nodes, and which backend they need
-            if isinstance(a, Node):
-                v = a.value
-                needs.append(True)
-            else:
-                v = a
-                needs.append(False)
-            values.append(v)
-            t = type(v)
-            if t is not float and t is not int and t is not bool:
-                plain = False
-                if t is not np.ndarray and isinstance(v, Tracer):
-                    traced = True
-        m = MATH if plain else GENERIC if traced else NUMPY
-        saved = None
-        try:  # the rules directly; on failure evaluate() raises the ShapeError that names the shapes
-            if m is NUMPY and prim.fwd is not None:
-                value, saved = prim.fwd(m, *values, **params)
-            else:
-                value = prim.impl(m, *values, **params)
-        except ValueError:
-            value = evaluate(prim, m, values, params)
-        node = _new(cls)
+        if saved is not None:
+            operands = None
+        else:
+            operands = m, values, _ = gather(args)
+            try:  # the rules directly; on failure evaluate() raises the ShapeError that names the shapes
+                if m is NUMPY and prim.fwd is not None:
+                    value, saved = prim.fwd(m, *values, **params)
+                else:
+                    value = prim.impl(m, *values, **params)
+            except ValueError:
+                value = evaluate(prim, m, values, params)
+        node = _new(cls)  # (attributes set here rather than by __init__: this runs once per operation)
         node.value = value
         node.prim = prim
         node.parents = args
@@ -110,7 +84,7 @@ class Node(Tracer, Operators):
         node.id = _next_id()
         node.name = None
         node.saved = saved
-        node.operands = (m, values, needs)
+        node.operands = operands
         return node
 
     def _primal(self):
@@ -120,6 +94,30 @@ class Node(Tracer, Operators):
         what = "input" if self.prim is None else self.prim.name
         label = f" {self.name}" if self.name else ""
         return f"Node({what}{label}, value={self.value!r})"
+
+
+def gather(args) -> tuple:
+    """(backend, values, needs) for a primitive applied to ``args``: each operand's value, whether it is
+    a node (so needs an adjoint), and the backend for them all (MATH for Python numbers only, GENERIC if
+    any value is itself a tracer, else NUMPY)."""
+    values = []
+    needs = []
+    plain = True
+    traced = False
+    for a in args:
+        if isinstance(a, Node):
+            v = a.value
+            needs.append(True)
+        else:
+            v = a
+            needs.append(False)
+        values.append(v)
+        t = type(v)
+        if t is not float and t is not int and t is not bool:
+            plain = False
+            if t is not np.ndarray and isinstance(v, Tracer):
+                traced = True
+    return (MATH if plain else GENERIC if traced else NUMPY), values, needs
 
 
 def toposort(outputs, leaves: bool = True) -> list[Node]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .backends import MATH, NUMPY, Scatter
-from .graph import Node, toposort
+from .graph import Node, gather, toposort
 from .primitives import Tracer, choose_backend, primal
 from .trace import Trace, Variable, as_input, format_value
 
@@ -48,15 +48,11 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
                     old = get(p)
                     adj[p] = c if old is None else old + c
             continue
-        operands = node.operands
-        if operands is None:
-            m, xs, needs = _operands(g, parents)
-        else:
-            m, xs, needs = operands
-            # The forward pass's backend serves the adjoint too, unless the adjoint is a tracer (a sweep
-            # seeded with dual numbers) or an array reaching a node recorded on Python numbers.
-            if type(g) is not np.ndarray and (m is MATH and type(g) is not float or isinstance(g, Tracer)):
-                m = choose_backend((g, *xs))
+        m, xs, needs = node.operands or gather(parents)
+        # The forward pass's backend serves the adjoint too, unless the adjoint is not a Python float at a
+        # node recorded on Python numbers, or a tracer (a sweep seeded with dual numbers) at an array node.
+        if m is MATH and type(g) is not float or m is NUMPY and type(g) is not np.ndarray and isinstance(g, Tracer):
+            m = choose_backend((g, *xs))
         params = node.params
         if prim.fwd is not None:
             contributions = prim.vjp(m, g, xs, node.value, needs, saved=node.saved, **(params or _NO_PARAMS))
@@ -75,30 +71,6 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False) -> 
             else:
                 adj[p] = c if old is None else old + c
     return adj
-
-
-def _operands(g, parents) -> tuple:
-    """(backend, values, needs) of a node recorded without its operands: the values of its parents,
-    which of them are nodes (need an adjoint), and the backend that fits them and the adjoint ``g``."""
-    xs = []
-    needs = []
-    kind = type(g)
-    m = NUMPY if kind is np.ndarray else MATH if kind is float else None
-    for p in parents:
-        if isinstance(p, Node):
-            v = p.value
-            needs.append(True)
-        else:
-            v = p
-            needs.append(False)
-        xs.append(v)
-        t = type(v)
-        if t is np.ndarray:
-            if m is MATH:
-                m = NUMPY
-        elif t is not float and t is not int and t is not bool:
-            m = None  # a numpy scalar, a tracer, ...: let choose_backend look at everything
-    return (choose_backend((g, *xs)) if m is None else m), xs, needs
 
 
 def _scatter_into(adj: dict, owned: set, p, old, c: Scatter) -> None:
