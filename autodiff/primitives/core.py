@@ -5,7 +5,10 @@ A :class:`Primitive` carries everything any part of the toolkit knows about one 
 * ``impl(m, *xs, **params)``       - its value, written against a backend ``m``;
 * ``jvp(m, ts, xs, y, **params)``  - forward rule: input tangents ``ts`` (None = zero) -> output tangent;
 * ``vjp(m, g, xs, y, needs, **params)`` - reverse rule: output adjoint ``g`` -> one adjoint per input
-  (``None`` where ``needs[i]`` is false), each already reduced to that input's shape;
+  (``None`` where ``needs[i]`` is false), each already reduced to that input's shape. An elementwise
+  primitive applied to one node twice (x·x) is recorded with ``needs = [True, SAME]``, and its derived rule
+  returns the node's whole adjoint ȳ·(d₀ + d₁) in the first slot (:data:`SAME` is false to every other
+  rule);
 * ``partials``                     - for elementwise primitives, the local derivatives ∂y/∂x_i, each a
   function ``(m, *xs, y, **params)`` or a constant; ``jvp`` and ``vjp`` are derived from them;
 * ``display``                      - how a trace row prints, e.g. ``"{0}·{1}"`` or ``"sin({0})"``;
@@ -30,6 +33,21 @@ from typing import Any
 import numpy as np
 
 from ..backends import MATH, NUMPY, Backend
+
+
+class _SameNode:
+    """``needs[1]`` of an elementwise node whose two operands are one node (see ``vjp`` above)."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "SAME"
+
+
+SAME = _SameNode()
 
 
 class ShapeError(ValueError):

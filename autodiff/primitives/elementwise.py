@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 from ..backends import MATH
-from .core import Primitive, register
+from .core import SAME, Primitive, register
 
 
 def _derive_jvp(partials):
@@ -66,6 +66,8 @@ def _scaled(d, g0):
 
 def _derive_vjp(partials):
     def vjp(m, g, xs, y, needs, **params):
+        if len(needs) == 2 and needs[1] is SAME:
+            return [folded(m, g, xs, y, params), None]
         out = []
         if m is MATH:  # Python floats: nothing was broadcast, nothing to sum back
             for d, need in zip(partials, needs):
@@ -95,6 +97,26 @@ def _derive_vjp(partials):
             out.append(c if type(x) is np.ndarray and type(c) is np.ndarray and c.shape == x.shape
                        else m.sum_to(c, m.shape(x)))
         return out
+
+    def folded(m, g, xs, y, params):
+        # One node used as both operands (x·x): its adjoint ȳ·(d₀ + d₁) costs a sum and a product, where
+        # ȳ·d₀ + ȳ·d₁ costs two products and a sum.
+        d0, d1 = (d if type(d) is int else d(m, *xs, y, **params) for d in partials)
+        d = d0 + d1
+        if m is MATH or type(g) is not np.ndarray:
+            c = g * d
+        elif _uniform(g):  # (as in vjp above: keep ȳ one number where it is one)
+            g0 = g.flat[0]
+            if type(d) is np.ndarray and d.ndim:
+                c = _scaled(d, g0)
+                if c.shape != g.shape:
+                    c = m.broadcast_to(c, g.shape)
+            else:
+                c = m.broadcast_to(g0 * d, g.shape)
+        else:
+            c = g * d
+        x = xs[0]
+        return c if type(x) is np.ndarray and type(c) is np.ndarray and c.shape == x.shape else m.sum_to(c, m.shape(x))
 
     return vjp
 

@@ -174,6 +174,52 @@ def test_adjoint_of_another_kind_than_the_recorded_backend():
     np.testing.assert_allclose(ad.hvp(lambda x: ad.sum(x * x * x), x, np.ones(5)), 6.0 * x, rtol=1e-14)
 
 
+def _binary_elementwise():
+    from autodiff.primitives import REGISTRY
+
+    return sorted(name for name, p in REGISTRY.items() if p.elementwise and p.arity == 2 and p.local is not None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", _binary_elementwise())
+def test_one_node_as_both_operands_gets_the_summed_adjoint(name, dtype):
+    from autodiff.graph import Node
+    from autodiff.primitives import REGISTRY
+    from autodiff.primitives.core import SAME
+    from autodiff.reverse import backward
+
+    prim = REGISTRY[name]
+    rng = np.random.default_rng(len(name))
+    x, w = rng.uniform(0.2, 0.9, (2, 3, 4)).astype(dtype)  # in every primitive's domain (log, a probability)
+    for seed in (np.ones((3, 4), dtype), w, np.broadcast_to(dtype(0.5), (3, 4))):  # the last: one number
+        a = Node(x)
+        y = prim(a, a)
+        assert y.operands[2] == [True, SAME]
+        folded = backward([y], [seed])[a]
+        # the same value on two distinct nodes: two adjoints, added
+        b, c = Node(x), Node(x)
+        z = prim(b, c)
+        assert z.operands[2] == [True, True]
+        two = backward([z], [seed])
+        expected = np.asarray(two[b] + two[c])
+        assert np.shape(folded) == x.shape and np.asarray(folded).dtype == expected.dtype
+        np.testing.assert_allclose(folded, expected, rtol=1e-6 if dtype == np.float32 else 1e-14, atol=1e-7)
+
+
+def test_one_node_as_both_operands_in_tables_tensors_and_hessians():
+    import nets
+
+    x = _x(4, 7)
+    # every variable's adjoint in the trace: v1 = x, v2 = v1·v1, v3 = Σ v2 → v̄1 = 2x
+    trace = ad.trace(lambda x: ad.sum(x * x), x)
+    np.testing.assert_allclose(adjoint_sweep(trace).gradient, 2 * x, rtol=1e-15)
+    t = nets.tensor(x.astype(np.float32), requires_grad=True)
+    ((t * t) * nets.tensor(x.astype(np.float32))).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), 2 * x * x, rtol=1e-6)
+    np.testing.assert_allclose(ad.hessian(lambda x: ad.sum(x * x * x))(x), np.diag(6 * x), rtol=1e-13)
+    assert ad.grad(lambda h: h * h)(3.0) == 6.0
+
+
 # --- the scalar path: nodes recorded on Python floats keep their local partials ------------------------
 def _elementwise_on_floats():
     from autodiff.primitives import REGISTRY
