@@ -19,7 +19,7 @@ import numpy as np
 from .backends import MATH, NUMPY
 from .operators import Operators
 from .primitives import GENERIC, Primitive, Tracer
-from .primitives.core import SAME, evaluate
+from .primitives.core import evaluate, mark_repeated
 
 _ids = count(1)
 _next_id = _ids.__next__
@@ -69,8 +69,7 @@ class Node(Tracer, Operators):
             operands = None
         else:
             operands = m, values, needs = gather(args)
-            if len(args) == 2 and args[0] is args[1] and needs[0] and prim.elementwise:
-                needs[1] = SAME  # x·x: one adjoint for the node, ȳ·(d₀ + d₁) (primitives.core)
+            mark_repeated(prim, args, needs)  # x·x: one adjoint ȳ·(d₀ + d₁) for the node (primitives.core)
             try:  # the rules directly; on failure evaluate() raises the ShapeError that names the shapes
                 if m is NUMPY and prim.fwd is not None:
                     value, saved = prim.fwd(m, *values, **params)

@@ -21,7 +21,7 @@ import numpy as np
 from autodiff.backends import NUMPY
 from autodiff.graph import Node, _ids
 from autodiff.primitives import REGISTRY, ShapeError, Tracer, primal
-from autodiff.primitives.core import SAME, evaluate
+from autodiff.primitives.core import evaluate, mark_repeated
 from autodiff.reverse import backward as _reverse_sweep
 
 from . import dtypes as _dt
@@ -154,8 +154,7 @@ class Tensor(Node):
             t.params = params
             t.requires_grad = True
             t.saved = saved
-            if len(args) == 2 and args[0] is args[1] and prim.elementwise:
-                needs[1] = SAME  # x·x: one adjoint for the tensor, ȳ·(d₀ + d₁) (autodiff.primitives.core)
+            mark_repeated(prim, args, needs)  # x·x: one adjoint ȳ·(d₀ + d₁) for the tensor
             t.operands = (NUMPY, values, needs)
         else:
             t.prim = None

@@ -50,6 +50,12 @@ class _SameNode:
 SAME = _SameNode()
 
 
+def mark_repeated(prim: Primitive, args: tuple, needs: list) -> None:
+    """For x·x (an elementwise primitive applied to one node twice), set ``needs[1] = SAME``."""
+    if len(args) == 2 and args[0] is args[1] and needs[0] and prim.elementwise:
+        needs[1] = SAME
+
+
 class ShapeError(ValueError):
     """Inputs whose shapes cannot be combined by an operation (the shapes are in the message)."""
 

@@ -64,6 +64,17 @@ def _scaled(d, g0):
     return d * g0
 
 
+def _uniform_times(m, g, g0, d):
+    """ȳ·d where the adjoint g is the one number g0 broadcast: a constant partial keeps it uniform.
+
+    ``d`` is passed straight from the expression that made it, so that ``_scaled`` can tell a temporary.
+    """
+    if type(d) is np.ndarray and d.ndim:
+        c = _scaled(d, g0)
+        return c if c.shape == g.shape else m.broadcast_to(c, g.shape)
+    return m.broadcast_to(g0 * d, g.shape)
+
+
 def _derive_vjp(partials):
     def vjp(m, g, xs, y, needs, **params):
         if len(needs) == 2 and needs[1] is SAME:
@@ -86,13 +97,7 @@ def _derive_vjp(partials):
             elif g0 is None:
                 c = g * d(m, *xs, y, **params)
             else:
-                dv = d(m, *xs, y, **params)
-                if type(dv) is np.ndarray and dv.ndim:
-                    c = _scaled(dv, g0)
-                    if c.shape != g.shape:
-                        c = m.broadcast_to(c, g.shape)
-                else:  # a constant partial (a scale factor): the contribution is uniform too
-                    c = m.broadcast_to(g0 * dv, g.shape)
+                c = _uniform_times(m, g, g0, d(m, *xs, y, **params))
             # (undo broadcasting only where shapes differ: most operands have the adjoint's own shape)
             out.append(c if type(x) is np.ndarray and type(c) is np.ndarray and c.shape == x.shape
                        else m.sum_to(c, m.shape(x)))
@@ -102,19 +107,7 @@ def _derive_vjp(partials):
         # One node used as both operands (x·x): its adjoint ȳ·(d₀ + d₁) costs a sum and a product, where
         # ȳ·d₀ + ȳ·d₁ costs two products and a sum.
         d0, d1 = (d if type(d) is int else d(m, *xs, y, **params) for d in partials)
-        d = d0 + d1
-        if m is MATH or type(g) is not np.ndarray:
-            c = g * d
-        elif _uniform(g):  # (as in vjp above: keep ȳ one number where it is one)
-            g0 = g.flat[0]
-            if type(d) is np.ndarray and d.ndim:
-                c = _scaled(d, g0)
-                if c.shape != g.shape:
-                    c = m.broadcast_to(c, g.shape)
-            else:
-                c = m.broadcast_to(g0 * d, g.shape)
-        else:
-            c = g * d
+        c = _uniform_times(m, g, g.flat[0], d0 + d1) if m is not MATH and _uniform(g) else g * (d0 + d1)
         x = xs[0]
         return c if type(x) is np.ndarray and type(c) is np.ndarray and c.shape == x.shape else m.sum_to(c, m.shape(x))
 
