@@ -19,7 +19,7 @@ import numpy as np
 from .backends import MATH, NUMPY
 from .operators import Operators
 from .primitives import GENERIC, Primitive, Tracer
-from .primitives.core import evaluate, mark_repeated
+from .primitives.core import evaluate_saving, mark_repeated
 
 _ids = count(1)
 _next_id = _ids.__next__
@@ -70,13 +70,7 @@ class Node(Tracer, Operators):
         else:
             operands = m, values, needs = gather(args)
             mark_repeated(prim, args, needs)  # x·x: one adjoint ȳ·(d₀ + d₁) for the node (primitives.core)
-            try:  # the rules directly; on failure evaluate() raises the ShapeError that names the shapes
-                if m is NUMPY and prim.fwd is not None:
-                    value, saved = prim.fwd(m, *values, **params)
-                else:
-                    value = prim.impl(m, *values, **params)
-            except ValueError:
-                value = evaluate(prim, m, values, params)
+            value, saved = evaluate_saving(prim, m, values, params)
         node = _new(cls)  # (attributes set here rather than by __init__: this runs once per operation)
         node.value = value
         node.prim = prim

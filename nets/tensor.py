@@ -21,7 +21,7 @@ import numpy as np
 from autodiff.backends import NUMPY
 from autodiff.graph import Node, _ids
 from autodiff.primitives import REGISTRY, ShapeError, Tracer, primal
-from autodiff.primitives.core import evaluate, mark_repeated
+from autodiff.primitives.core import evaluate, evaluate_saving, mark_repeated
 from autodiff.reverse import backward as _reverse_sweep
 
 from . import dtypes as _dt
@@ -129,14 +129,10 @@ class Tensor(Node):
                 values.append(a)
                 parents.append(a)
                 needs.append(False)
-        saved = None
-        try:  # the rules directly (this runs for every operation); on failure evaluate() explains the shapes
-            if record and prim.fwd is not None:
-                value, saved = prim.fwd(NUMPY, *values, **params)
-            else:
-                value = prim.impl(NUMPY, *values, **params)
-        except ValueError:
-            value = evaluate(prim, NUMPY, values, params)  # raises a ShapeError naming the shapes, if it fails too
+        if record:
+            value, saved = evaluate_saving(prim, NUMPY, values, params)
+        else:
+            value, saved = evaluate(prim, NUMPY, values, params), None
         if type(value) is not np.ndarray:
             value = np.asarray(value)
         if value.dtype is _F64 and _dt._DEFAULT[0] is not _F64:

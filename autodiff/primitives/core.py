@@ -177,6 +177,18 @@ def evaluate(prim: Primitive, m: Backend, values, params: dict):
         raise ShapeError(f"{prim.name}: cannot combine inputs of shapes {shapes} ({e})") from None
 
 
+def evaluate_saving(prim: Primitive, m: Backend, values, params: dict) -> tuple:
+    """``(y, saved)`` for a node being recorded: ``prim.fwd`` on numpy (keeping its residual), else ``prim.impl``
+    and no residual. The rules are called directly; only a failure goes through :func:`evaluate`, which raises
+    the ShapeError that names the shapes."""
+    try:
+        if m is NUMPY and prim.fwd is not None:
+            return prim.fwd(m, *values, **params)
+        return prim.impl(m, *values, **params), None
+    except ValueError:
+        return evaluate(prim, m, values, params), None
+
+
 def bind(prim: Primitive, *args, **params):
     """Apply ``prim``: on tracers the outermost tracer type decides; on plain values just compute."""
     for a in args:
