@@ -174,6 +174,33 @@ def test_adjoint_of_another_kind_than_the_recorded_backend():
     np.testing.assert_allclose(ad.hvp(lambda x: ad.sum(x * x * x), x, np.ones(5)), 6.0 * x, rtol=1e-14)
 
 
+def test_release_frees_intermediate_values_and_keeps_the_gradient():
+    import gc
+    import weakref
+
+    from autodiff.graph import Node, toposort
+    from autodiff.reverse import backward
+
+    x = _x(6)
+    inp = Node(x, name="x")
+    mid = ad.sin(inp) * inp  # a node whose array nothing but the graph holds
+    out = ad.sum(mid * mid + ad.exp(-inp))
+    kept = backward([out], [1.0], retain=True)[inp]
+    freed = weakref.ref(mid.value)
+    released = backward([out], [1.0], release=True)
+    gc.collect()
+    np.testing.assert_array_equal(released[inp], kept)
+    expected = 2 * (np.sin(x) * x) * (np.cos(x) * x + np.sin(x)) - np.exp(-x)
+    np.testing.assert_allclose(kept, expected, rtol=1e-13)
+    assert freed() is None  # the intermediate array went back during the sweep
+    assert all(n.value is None and n.operands is None for n in toposort([out], leaves=False))
+    assert inp.value is x  # inputs are never released
+    # grad and value_and_grad release their own graph; the value they return is the output's
+    value, g = ad.value_and_grad(lambda v: ad.sum((ad.sin(v) * v) ** 2 + ad.exp(-v)))(x)
+    assert value == pytest.approx(float(np.sum((np.sin(x) * x) ** 2 + np.exp(-x))), rel=1e-14)
+    np.testing.assert_allclose(g, expected, rtol=1e-13)
+
+
 def _binary_elementwise():
     from autodiff.primitives import REGISTRY
 
