@@ -4,6 +4,10 @@ A :class:`Node` holds a value, the primitive that produced it, its parents (othe
 kept inline) and the primitive's constant parameters (an axis, a shape, an index). Nodes are numbered in
 creation order, which is always an evaluation (topological) order of the graph.
 
+While ``grad`` traces a function, the nodes are also written to a :class:`Tape` in the order they are
+created: the evaluation trace v1…vn itself (a Wengert list), which the reverse sweep then walks backward
+with no topological sort. Only traces of Python numbers keep their tape (see :class:`Tape`).
+
 A node recorded on arrays also keeps its ``operands``: the backend its primitive ran on, the values it
 was applied to, and which of them are nodes. The reverse sweep would otherwise gather the same three
 from the parents again, one node at a time; here they come for free from the forward pass.
@@ -20,6 +24,49 @@ from .backends import MATH, NUMPY
 from .operators import Operators
 from .primitives import GENERIC, Primitive, Tracer
 from .primitives.core import evaluate_saving, mark_repeated
+
+
+class Tape(list):
+    """The nodes recorded while a function is traced, in creation order, which is an evaluation order.
+
+    Only scalar nodes (Python numbers, the fast path of :meth:`Node._apply`) are written. Any other node
+    recorded meanwhile (arrays, tracers, one built with ``Node(...)``) makes every active tape incomplete,
+    and the sweep sorts the graph instead: for long traces of scalars the sort is a fifth of a gradient's
+    cost, for array traces it is negligible, and a tape of arrays would keep each intermediate array that
+    the function discards alive until the sweep.
+    """
+
+    __slots__ = ("complete",)
+    __eq__ = object.__eq__  # one tape is not another that holds the same nodes (grad inside grad)
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __init__(self):
+        super().__init__()
+        self.complete = True
+
+
+_TAPES: list[Tape] = []  # the tapes being recorded, innermost last (grad inside grad records into both)
+
+
+def start_tape() -> Tape:
+    """Record every node created from now on (until :func:`stop_tape`) into a new tape."""
+    tape = Tape()
+    _TAPES.append(tape)
+    return tape
+
+
+def stop_tape(tape: Tape) -> None:
+    if tape in _TAPES:  # (not there once made incomplete)
+        _TAPES.remove(tape)
+
+
+def _tapes_incomplete() -> None:
+    for tape in _TAPES:
+        tape.complete = False
+        tape.clear()  # (its nodes are no use now: let them go)
+    _TAPES.clear()
+
 
 _ids = count(1)
 _next_id = _ids.__next__
@@ -42,6 +89,8 @@ class Node(Tracer, Operators):
         self.name = name
         self.saved = None  # what prim.fwd, or prim.local on floats, kept for the reverse rule (primitives.core)
         self.operands = None  # (backend, values, needs) when recorded by _apply; None: gathered when needed
+        if _TAPES and prim is not None:
+            _tapes_incomplete()
 
     @classmethod
     def _apply(cls, prim: Primitive, args: tuple, params: dict) -> Node:
@@ -68,6 +117,8 @@ class Node(Tracer, Operators):
         if saved is not None:
             operands = None
         else:
+            if _TAPES:
+                _tapes_incomplete()
             operands = m, values, needs = gather(args)
             mark_repeated(prim, args, needs)  # x·x: one adjoint ȳ·(d₀ + d₁) for the node (primitives.core)
             value, saved = evaluate_saving(prim, m, values, params)
@@ -80,6 +131,9 @@ class Node(Tracer, Operators):
         node.name = None
         node.saved = saved
         node.operands = operands
+        if _TAPES:
+            for tape in _TAPES:
+                tape.append(node)
         return node
 
     def _primal(self):

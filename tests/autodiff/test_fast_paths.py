@@ -6,6 +6,8 @@
 * a sub's negative sign is folded into the tangent's sum.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -199,6 +201,90 @@ def test_release_frees_intermediate_values_and_keeps_the_gradient():
     value, g = ad.value_and_grad(lambda v: ad.sum((ad.sin(v) * v) ** 2 + ad.exp(-v)))(x)
     assert value == pytest.approx(float(np.sum((np.sin(x) * x) ** 2 + np.exp(-x))), rel=1e-14)
     np.testing.assert_allclose(g, expected, rtol=1e-13)
+
+
+# --- the tape: grad walks the recorded evaluation trace of a scalar function backward -------------------
+def _no_sort(monkeypatch):
+    import autodiff.reverse as reverse
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the sweep sorted the graph although the tape was complete")
+
+    monkeypatch.setattr(reverse, "toposort", refuse)
+
+
+def test_grad_of_scalars_walks_the_tape_without_sorting(monkeypatch):
+    _no_sort(monkeypatch)
+
+    def f(x, y):
+        ad.exp(x) * 3.0  # recorded on the tape, but the output does not depend on it: skipped
+        v = x * y
+        return v + ad.exp(v) - ad.sin(y) + ad.relu(x - y) * x
+
+    x, y = 1.5, 0.5
+    gx, gy = ad.grad(f, argnums=(0, 1))(x, y)
+    e = math.exp(x * y)
+    assert gx == pytest.approx(y + y * e + (2 * x - y), rel=1e-14)
+    assert gy == pytest.approx(x + x * e - math.cos(y) - x, rel=1e-14)
+
+
+def test_grad_of_scalars_inside_grad_keeps_both_tapes_apart(monkeypatch):
+    _no_sort(monkeypatch)
+
+    def outer(x):
+        inner = ad.grad(lambda t: t * t * 3.0)(2.0)  # its nodes go on both tapes, which then hold the same
+        return x * inner + x * x
+
+    assert ad.grad(outer)(5.0) == pytest.approx(12.0 + 10.0, rel=1e-14)
+
+
+def test_a_node_recorded_before_the_trace_is_not_needed_on_the_tape(monkeypatch):
+    _no_sort(monkeypatch)
+    from autodiff.graph import Node
+
+    earlier = ad.sin(Node(0.3)) * 2.0  # from another graph: it cannot depend on grad's new inputs
+    assert ad.grad(lambda x: x * earlier + x * x)(1.25) == pytest.approx(2 * math.sin(0.3) + 2.5, rel=1e-14)
+
+
+def test_any_other_node_makes_the_tape_incomplete_and_the_sweep_sorts():
+    from autodiff import graph
+    from autodiff.primitives import REGISTRY
+
+    x = _x(4)
+    # an array node in a trace that starts with scalars
+    g = ad.grad(lambda v, s: ad.sum(v * s) * s, argnums=(0, 1))(x, 2.0)
+    np.testing.assert_allclose(g[0], 4.0 * np.ones(4), rtol=1e-14)
+    assert g[1] == pytest.approx(4.0 * float(np.sum(x)), rel=1e-14)
+    # a node built directly with Node(...) inside the function
+    mul = REGISTRY["mul"]
+
+    def f(t):
+        u = t * 3.0
+        w = graph.Node(mul.impl(graph.MATH, u.value, u.value), mul, (u, u), {})
+        return w + t
+
+    assert ad.grad(f)(0.5) == pytest.approx(2 * 9 * 0.5 + 1, rel=1e-14)
+    # grad inside grad: the inner nodes hold outer nodes, so both sweeps sort
+    assert ad.grad(ad.grad(lambda t: t * t * t))(2.0) == pytest.approx(12.0, rel=1e-14)
+    tape = graph.start_tape()
+    graph.Node(1.0, mul, (), {})
+    assert not tape.complete and len(tape) == 0
+    graph.stop_tape(tape)
+    assert graph._TAPES == []
+
+
+def test_a_failing_function_leaves_no_tape_recording():
+    from autodiff import graph
+
+    def f(x):
+        if (x * 2.0).value > 0:  # a node is on the tape when f fails
+            raise RuntimeError("inside f")
+        return x
+
+    with pytest.raises(RuntimeError, match="inside f"):
+        ad.grad(f)(1.0)
+    assert graph._TAPES == []
+    assert ad.grad(lambda x: x * x)(3.0) == pytest.approx(6.0)
 
 
 def _binary_elementwise():
