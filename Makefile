@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # Small matrices run fastest on one BLAS thread; threaded BLAS on a busy 2-core machine was ~10x slower.
 RUN    := MPLBACKEND=Agg OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: demo test lint graphviz tutorials notebooks bench clean
+.PHONY: demo test lint graphviz tutorials notebooks bench bench-instructions clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,16 @@ notebooks: $(STAMP) graphviz
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(RUN) $(BIN)/python -m benchmarks --out out/bench
+
+# The same workloads counted in instructions under callgrind (valgrind), which a busy machine does not change.
+bench-instructions: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@command -v valgrind >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing valgrind"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; \
+		else echo "valgrind is missing: sudo apt-get install valgrind (Debian/Ubuntu)"; exit 1; fi; }
+	$(RUN) $(BIN)/python -m benchmarks --instructions --out out/bench-instructions
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
 """``python -m benchmarks --out out/bench``: run every workload, print the table, write results.json/.md.
 
+``--instructions`` counts instructions under callgrind instead of timing (benchmarks/instructions.py).
 Run it with one BLAS thread (``make bench`` sets OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 MKL_NUM_THREADS=1) so that every framework computes on the same single core.
 """
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cheap_gradient, mlp_small, mlp_wide, scalar_chain, trace_tools
-from .harness import Row
+from . import cheap_gradient, instructions, mlp_small, mlp_wide, scalar_chain, trace_tools
+from .harness import Row, counting
 from .report import markdown
 
 WORKLOADS = {"mlp-small": mlp_small.run, "mlp-wide": mlp_wide.run, "scalar-chain": scalar_chain.run,
@@ -40,13 +41,23 @@ def _versions() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out/bench", help="directory for results.json and results.md")
+    parser.add_argument("--out", help="directory for results.json and results.md (default out/bench, or "
+                        "out/bench-instructions with --instructions)")
     parser.add_argument("--only", nargs="+", choices=list(WORKLOADS), help="run only these workloads")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under callgrind instead of timing "
+                             f"({', '.join(instructions.WORKLOADS)})")
     args = parser.parse_args(argv)
+    if args.instructions and not counting():  # start the counted run: this same command under callgrind
+        only = args.only or list(instructions.WORKLOADS)
+        unsupported = [w for w in only if w not in instructions.WORKLOADS]
+        if unsupported:
+            parser.error(f"--instructions counts {', '.join(instructions.WORKLOADS)}; not {', '.join(unsupported)}")
+        return instructions.launch(["--instructions", "--out", args.out or "out/bench-instructions", "--only", *only])
     if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
         print("note: OPENBLAS_NUM_THREADS is not 1; small matrices are slower with threaded BLAS on a busy "
               "machine (make bench sets it)", file=sys.stderr)
-    out = Path(args.out)
+    out = Path(args.out or "out/bench")
     out.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
     started = time.perf_counter()
@@ -56,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += WORKLOADS[name]()
         print(f"  {name}: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     env = _versions()
+    env["measure"] = "instructions (callgrind)" if counting() else "time"
     env["total_seconds"] = round(time.perf_counter() - started, 1)
     env["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     (out / "results.json").write_text(json.dumps({"environment": env, "rows": [r.as_dict() for r in rows]},

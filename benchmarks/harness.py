@@ -4,6 +4,10 @@ Every workload hands :func:`interleave` a dict ``{framework: callable}``; one re
 once in turn (so a slow moment of the machine hits all of them alike) and the summary keeps the median
 and the spread (min..max) of the repeats. A callable may run an inner loop of ``number`` calls; times are
 always reported per call.
+
+Under ``python -m benchmarks --instructions`` the same workloads are counted instead of timed
+(:mod:`benchmarks.instructions`): each case is called once more after its warm-up and its instructions per
+call take the place of the seconds; :func:`unit` renames the metric accordingly.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from . import instructions
+
+COUNTER = instructions.active()  # None: times (the usual run); else instruction counts under callgrind
 PEERS = ("torch", "autograd", "micrograd")
 
 
@@ -64,10 +71,13 @@ def interleave(cases: dict[str, Callable[[], object]], repeats: int, number: dic
     gc.collect()
     gc.freeze()
     try:
-        for _ in range(repeats):
+        for _ in range(repeats if COUNTER is None else 1):  # a count repeats exactly: one sample
             for name, fn in cases.items():
                 k = number.get(name, 1)
                 gc.collect()
+                if COUNTER is not None:
+                    samples[name].append(COUNTER.per_call(fn, k))
+                    continue
                 t = time.perf_counter()
                 for _ in range(k):
                     fn()
@@ -98,12 +108,30 @@ class Row:
 
 
 def missing(workload: str, variant: str, framework: str, metric: str) -> Row:
-    return Row(workload, variant, framework, metric, None, note="missing (not installed)")
+    return Row(workload, variant, framework, unit(metric, 1.0)[0], None, note="missing (not installed)")
+
+
+_TIME_UNITS = {"s": 1.0, "ms": 1e3, "µs": 1e6}
+
+
+def counting() -> bool:
+    """Whether this run counts instructions (``--instructions``) rather than timing."""
+    return COUNTER is not None
+
+
+def unit(metric: str, scale: float) -> tuple[str, float]:
+    """The metric and scale to report a measurement in: a time such as ``("ms/epoch", 1e3)`` unchanged when
+    timing; when counting, instructions per the same thing (``("instructions/epoch", 1.0)``)."""
+    prefix, slash, per = metric.partition("/")
+    if COUNTER is None or prefix not in _TIME_UNITS:
+        return metric, scale
+    return "instructions" + slash + per, scale / _TIME_UNITS[prefix]
 
 
 def rows_from(workload: str, variant: str, metric: str, timings: dict[str, Timing], project: str = "autodiff-dojo",
               scale: float = 1.0) -> list[Row]:
     """Rows for every framework timed, the project's first, with the project's ratio to each peer."""
+    metric, scale = unit(metric, scale)
     mine = timings[project].median
     rows = []
     for name in [project] + [n for n in timings if n != project]:
@@ -115,7 +143,11 @@ def rows_from(workload: str, variant: str, metric: str, timings: dict[str, Timin
 
 
 def check(row: Row, limits: dict[str, float], text: str) -> None:
-    """Mark ``row`` met when its ratio to every named peer is within the limit (peers missing are skipped)."""
+    """Mark ``row`` met when its ratio to every named peer is within the limit (peers missing are skipped).
+    Instruction counts get the target's text and no verdict."""
+    if COUNTER is not None:  # the targets are times: a count informs, it does not judge (instructions.py)
+        row.target, row.met = text + " (in time)", None
+        return
     absent = [p for p in limits if p not in row.ratios]
     row.target = text + (f" ({', '.join(absent)} missing: not checked)" if absent else "")
     verdicts = [row.ratios[p] <= lim for p, lim in limits.items() if p in row.ratios]

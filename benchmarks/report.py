@@ -9,6 +9,8 @@ from .harness import Row
 def _num(x: float | None) -> str:
     if x is None:
         return "—"
+    if x >= 1e5:  # instruction counts
+        return f"{x / 1e6:.3g} M"
     if x >= 100:
         return f"{x:.0f}"
     if x >= 10:
@@ -23,8 +25,10 @@ def _verdict(row: Row) -> str:
 
 
 def markdown(rows: list[Row], env: dict) -> str:
+    counted = env.get("measure", "time") != "time"
+    title = "Instruction counts (callgrind; not times: see benchmarks/instructions.py)" if counted else "Benchmarks"
     lines = [
-        f"Benchmarks, {env.get('date', '')}: Python {env['python']}, numpy {env['numpy']}, torch {env['torch']}, "
+        f"{title}, {env.get('date', '')}: Python {env['python']}, numpy {env['numpy']}, torch {env['torch']}, "
         f"autograd {env['autograd']}, micrograd {env['micrograd']}; {env['cpus']} CPUs, "
         f"OPENBLAS_NUM_THREADS={env['OPENBLAS_NUM_THREADS']}; whole run {env.get('total_seconds', '?')} s.",
         "",
@@ -32,7 +36,7 @@ def markdown(rows: list[Row], env: dict) -> str:
         "|---|---|---|---:|---|---|---|---|---|",
     ]
     for r in rows:
-        spread = "" if r.low is None else f"{_num(r.low)}–{_num(r.high)}"
+        spread = "" if r.low is None or r.low == r.high else f"{_num(r.low)}–{_num(r.high)}"  # (a count: one)
         ratios = ", ".join(f"{_num(v)}× {k}" for k, v in r.ratios.items())
         median = _num(r.median) if r.median is not None else r.note
         note = f" ({r.note})" if r.note and r.median is not None else ""
