@@ -220,7 +220,12 @@ def vjp(f: Callable, *primals, **kwargs):
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """A function returning ``(f(x), ∇f(x))``; the gradient is a tuple when ``argnums`` is a tuple."""
+    """A function returning ``(f(x), ∇f(x))``; the gradient is a tuple when ``argnums`` is a tuple.
+
+    The graph it records is its own: the sweep drops each intermediate value that is not a Python number
+    as soon as its rule has used it, so a node that ``f`` let escape may show ``value=None`` afterwards.
+    To look at intermediate values, trace ``f`` (``autodiff.trace``).
+    """
 
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums(argnums, len(args))
