@@ -51,11 +51,17 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False, rel
         parents = node.parents
         if type(g) is float and prim.local is not None and node.saved is not None:
             # A scalar recorded with its local partials (Primitive.local): x̄ᵢ += ȳ·dᵢ, nothing else to do.
-            for p, d in zip(parents, node.saved):
+            # (Scalar nodes have one or two operands: indexing them costs less than a loop over zip.)
+            saved = node.saved
+            p = parents[0]
+            if isinstance(p, Node):
+                old = get(p)
+                adj[p] = g * saved[0] if old is None else old + g * saved[0]
+            if len(parents) == 2:
+                p = parents[1]
                 if isinstance(p, Node):
-                    c = g * d
                     old = get(p)
-                    adj[p] = c if old is None else old + c
+                    adj[p] = g * saved[1] if old is None else old + g * saved[1]
             continue
         m, xs, needs = node.operands or gather(parents)
         # The forward pass's backend serves the adjoint too, unless the adjoint is not a Python float at a
