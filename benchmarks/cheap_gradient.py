@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from .harness import Row, available, calibrate, counting, interleave, missing, unit
+from .harness import Row, available, calibrate, counting, interleave, judge, missing, unit
 
 SIZES = (10, 1_000, 100_000)
 TARGETS = {"gradient": 4.0, "jvp": 3.0}  # at n = 100,000
@@ -91,8 +91,7 @@ def measure(n: int, repeats: int, variant: str, target: bool, peers: bool = True
                 mine.ratios[name] = mine.median / row.median
             rows.append(row)
         if target:
-            mine.target = f"≤ {TARGETS[what]:g}× numpy f" + (" (in time)" if counting() else "")
-            mine.met = None if counting() else mine.median <= TARGETS[what]
+            judge(mine, f"≤ {TARGETS[what]:g}× numpy f", mine.median <= TARGETS[what])
         if peers:
             rows += [missing("cheap-gradient", variant, f"{p} {what}", "× numpy f") for p in PEERS if p not in makers]
     return rows

@@ -142,13 +142,18 @@ def rows_from(workload: str, variant: str, metric: str, timings: dict[str, Timin
     return rows
 
 
-def check(row: Row, limits: dict[str, float], text: str) -> None:
-    """Mark ``row`` met when its ratio to every named peer is within the limit (peers missing are skipped).
-    Instruction counts get the target's text and no verdict."""
-    if COUNTER is not None:  # the targets are times: a count informs, it does not judge (instructions.py)
+def judge(row: Row, text: str, met: bool | None) -> None:
+    """Give ``row`` its target and verdict. Instruction counts get the target's text and no verdict: the
+    targets are times, and a count informs without judging (instructions.py)."""
+    if COUNTER is not None:
         row.target, row.met = text + " (in time)", None
-        return
+    else:
+        row.target, row.met = text, met
+
+
+def check(row: Row, limits: dict[str, float], text: str) -> None:
+    """Mark ``row`` met when its ratio to every named peer is within the limit (peers missing are skipped)."""
     absent = [p for p in limits if p not in row.ratios]
-    row.target = text + (f" ({', '.join(absent)} missing: not checked)" if absent else "")
     verdicts = [row.ratios[p] <= lim for p, lim in limits.items() if p in row.ratios]
-    row.met = all(verdicts) if verdicts else None
+    judge(row, text + (f" ({', '.join(absent)} missing: not checked)" if absent else ""),
+          all(verdicts) if verdicts else None)

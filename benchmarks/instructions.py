@@ -14,7 +14,7 @@ callgrind).
 
 What a count does not see: time in the kernel (page faults, which is what ``autodiff/allocator.py`` is
 about) and how many instructions run per cycle. The interpreter runs fewer per cycle than numpy's loops, so a
-Python-heavy framework's time ratio is larger than its instruction ratio (mlp-small batch 32: 1.28× numpy in
+Python-heavy framework's time ratio is larger than its instruction ratio (mlp-small batch 32: 1.24× numpy in
 instructions, about 1.5× in time). The counts judge the work each framework does; the times stay the targets.
 """
 
