@@ -28,24 +28,43 @@ class Dual(Tracer, Operators):
     def _apply(cls, prim: Primitive, args: tuple, params: dict):
         xs = []
         ts = []
-        live = []
-        simple = True  # every tangent an array shaped like its value (no batch axis): the jvp applies directly
+        live = False
+        # The common case, decided in the same loop: numpy values, every tangent an array shaped like its
+        # value (no batch axis), constants that are arrays or Python numbers. Then the backend is numpy and
+        # the jvp applies directly; anything else (tracers inside, batched tangents) takes the general path.
+        simple = True
         for a in args:
-            if isinstance(a, Dual):
-                x, t = a.primal, a.tangent
-                xs.append(x)
-                ts.append(t)
-                live.append(t)
+            if type(a) is cls:
+                x = a.primal
+                t = a.tangent
+                live = True
                 if simple and not (type(t) is np.ndarray and type(x) is np.ndarray and t.ndim == x.ndim):
                     simple = False
             else:
-                xs.append(a)
-                ts.append(None)
-        m = choose_backend(xs)
-        y = evaluate(prim, m, xs, params)
+                x = a
+                t = None
+                if simple and not (type(x) is np.ndarray or type(x) is float or type(x) is int):
+                    simple = False
+            xs.append(x)
+            ts.append(t)
+        if not simple:
+            return cls._apply_general(prim, xs, ts, params)
+        try:
+            y = prim.impl(NUMPY, *xs, **params)
+        except ValueError:
+            y = evaluate(prim, NUMPY, xs, params)  # raises the ShapeError that names the shapes
         if not live:
             return y
-        t = prim.jvp(m, ts, xs, y, **params) if simple and m is NUMPY else tangent_rule(prim, ts, xs, y, params)
+        t = prim.jvp(NUMPY, ts, xs, y, **params)
+        return y if t is None else cls(y, t)
+
+    @classmethod
+    def _apply_general(cls, prim: Primitive, xs: list, ts: list, params: dict):
+        m = choose_backend(xs)
+        y = evaluate(prim, m, xs, params)
+        if all(t is None for t in ts):
+            return y
+        t = tangent_rule(prim, ts, xs, y, params)
         return y if t is None else cls(y, t)
 
     def _primal(self):
