@@ -14,6 +14,8 @@ from .operators import Operators
 from .primitives import Primitive, Tracer, choose_backend
 from .primitives.core import evaluate
 
+_new = object.__new__
+
 
 class Dual(Tracer, Operators):
     """A value with its tangent: ``Dual(value, tangent)``."""
@@ -56,7 +58,12 @@ class Dual(Tracer, Operators):
         if not live:
             return y
         t = prim.jvp(NUMPY, ts, xs, y, **params)
-        return y if t is None else cls(y, t)
+        if t is None:
+            return y
+        d = _new(cls)  # (slots set here rather than by __init__: this runs once per operation)
+        d.primal = y
+        d.tangent = t
+        return d
 
     @classmethod
     def _apply_general(cls, prim: Primitive, xs: list, ts: list, params: dict):
