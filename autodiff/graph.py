@@ -4,9 +4,9 @@ A :class:`Node` holds a value, the primitive that produced it, its parents (othe
 kept inline) and the primitive's constant parameters (an axis, a shape, an index). Nodes are numbered in
 creation order, which is always an evaluation (topological) order of the graph.
 
-While ``grad`` traces a function, the nodes are also written to a :class:`Tape` in the order they are
-created: the evaluation trace v1…vn itself (a Wengert list), which the reverse sweep then walks backward
-with no topological sort. Only traces of Python numbers keep their tape (see :class:`Tape`).
+While ``grad``, ``vjp`` or ``jacrev`` traces a function, the nodes are also written to a :class:`Tape` in
+the order they are created: the evaluation trace v1…vn itself (a Wengert list), which the reverse sweep
+then walks backward with no topological sort. Only traces of Python numbers keep their tape (see :class:`Tape`).
 
 A node recorded on arrays also keeps its ``operands``: the backend its primitive ran on, the values it
 was applied to, and which of them are nodes. The reverse sweep would otherwise gather the same three
@@ -95,7 +95,7 @@ class Node(Tracer, Operators):
     @classmethod
     def _apply(cls, prim: Primitive, args: tuple, params: dict) -> Node:
         # The hot path of tracing. Python numbers take the scalar path: the value through the MATH backend
-        # and the local partials with it, so that the sweep need only multiply (Primitive.local).
+        # and the local partials with it, so that the sweep over a tape need only multiply (Primitive.local).
         saved = None
         if not params and prim.local is not None:
             try:  # anything unusual falls through to the general path below, which explains it

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .backends import MATH, NUMPY, Scatter
-from .graph import Node, gather, start_tape, stop_tape, toposort
+from .graph import Node, Tape, gather, start_tape, stop_tape, toposort
 from .primitives import Tracer, choose_backend, primal
 from .trace import Trace, Variable, as_input, format_value
 
@@ -21,7 +21,7 @@ _NO_PARAMS: dict = {}
 
 
 def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False, release: bool = False,
-             order: Sequence[Node] | None = None) -> dict:
+             tape: Tape | None = None) -> dict:
     """Propagate ``seeds`` (one adjoint per output) back through the graph.
 
     Returns ``{node: adjoint}`` for the leaves (and for every node when ``retain`` is true). An
@@ -33,15 +33,19 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False, rel
     an ancestor and reads only older values. Intermediate arrays then return to the allocator during the
     sweep, still in cache, for the adjoints allocated next (Rosenbrock at n = 10⁵: about 7 % faster).
 
-    ``order``: the graph's nodes in an evaluation order (a complete :class:`~autodiff.graph.Tape`), which
-    saves sorting them; nodes in it that the outputs do not depend on get no adjoint and are skipped.
+    ``tape``: a complete :class:`~autodiff.graph.Tape` holding the graph (``None`` otherwise), which
+    saves sorting it; nodes on it that the outputs do not depend on get no adjoint and are skipped. A
+    tape holds scalars only: with Python-float seeds it is swept by :func:`_scalar_sweep`.
     """
     adj: dict = {}
     owned: set = set()  # nodes whose adjoint buffer the sweep allocated itself (safe to add into in place)
     for o, s in zip(outputs, seeds):
         adj[o] = s if o not in adj else adj[o] + s
+    if tape is not None and all(type(s) is float for s in adj.values()):
+        _scalar_sweep(tape, adj, retain)
+        return adj
     get, pop = adj.get, adj.pop
-    for node in reversed(order if order is not None else toposort(outputs, leaves=False)):
+    for node in reversed(tape if tape is not None else toposort(outputs, leaves=False)):
         prim = node.prim
         if prim is None:
             continue
@@ -49,20 +53,6 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False, rel
         if g is None:
             continue
         parents = node.parents
-        if type(g) is float and prim.local is not None and node.saved is not None:
-            # A scalar recorded with its local partials (Primitive.local): x̄ᵢ += ȳ·dᵢ, nothing else to do.
-            # (Scalar nodes have one or two operands: indexing them costs less than a loop over zip.)
-            saved = node.saved
-            p = parents[0]
-            if isinstance(p, Node):
-                old = get(p)
-                adj[p] = g * saved[0] if old is None else old + g * saved[0]
-            if len(parents) == 2:
-                p = parents[1]
-                if isinstance(p, Node):
-                    old = get(p)
-                    adj[p] = g * saved[1] if old is None else old + g * saved[1]
-            continue
         m, xs, needs = node.operands or gather(parents)
         # The forward pass's backend serves the adjoint too, unless the adjoint is not a Python float at a
         # node recorded on Python numbers, or a tracer (a sweep seeded with dual numbers) at an array node.
@@ -88,6 +78,32 @@ def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False, rel
             else:
                 adj[p] = c if old is None else old + c
     return adj
+
+
+def _scalar_sweep(tape: Tape, adj: dict, retain: bool) -> None:
+    """The sweep over a tape, whose nodes are all scalars recorded with their local partials
+    (Primitive.local) and whose adjoints are Python floats: x̄ᵢ += ȳ·dᵢ, one or two operands per node.
+
+    The hot loop of ``grad`` on scalar code: the partials were computed while recording, so there is no
+    rule to call and no backend to choose. (Operands are indexed rather than zipped: 11 % faster.)
+    """
+    get = adj.get
+    take = adj.get if retain else adj.pop
+    for node in reversed(tape):
+        g = take(node, None)
+        if g is None:
+            continue  # the outputs do not depend on this node
+        saved = node.saved
+        parents = node.parents
+        p = parents[0]
+        if isinstance(p, Node):
+            old = get(p)
+            adj[p] = g * saved[0] if old is None else old + g * saved[0]
+        if len(parents) == 2:
+            p = parents[1]
+            if isinstance(p, Node):
+                old = get(p)
+                adj[p] = g * saved[1] if old is None else old + g * saved[1]
 
 
 def _scatter_into(adj: dict, owned: set, p, old, c: Scatter) -> None:
@@ -192,9 +208,15 @@ def _argnums(argnums, n: int) -> tuple[int, ...]:
 
 
 def _call_traced(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...]):
+    """``(input nodes, f's output, tape)``: ``f`` called on nodes for the arguments ``nums``, its
+    evaluation trace recorded on a tape (``None`` unless complete: see :class:`~autodiff.graph.Tape`)."""
     nodes = {i: Node(as_input(args[i]), name=f"x{i + 1}") for i in nums}
-    out = f(*[nodes.get(i, a) for i, a in enumerate(args)], **kwargs)
-    return nodes, out
+    tape = start_tape()
+    try:
+        out = f(*[nodes.get(i, a) for i, a in enumerate(args)], **kwargs)
+    finally:
+        stop_tape(tape)
+    return nodes, out, (tape if tape.complete else None)
 
 
 def _require_node(f, out, what: str):
@@ -207,7 +229,7 @@ def _require_node(f, out, what: str):
 def vjp(f: Callable, *primals, **kwargs):
     """``(f(*primals), vjp_fn)`` where ``vjp_fn(ȳ)`` returns one adjoint per primal (a tuple)."""
     nums = tuple(range(len(primals)))
-    nodes, out = _call_traced(f, primals, kwargs, nums)
+    nodes, out, tape = _call_traced(f, primals, kwargs, nums)
     multiple = isinstance(out, (tuple, list))
     outs = list(out) if multiple else [out]
     for o in outs:
@@ -218,7 +240,7 @@ def vjp(f: Callable, *primals, **kwargs):
                  zip(list(cotangent) if multiple else [cotangent], outs)]
         if len(seeds) != len(outs):
             raise ValueError(f"got {len(seeds)} cotangents for {len(outs)} outputs")
-        adj = backward(outs, seeds)
+        adj = backward(outs, seeds, tape=tape)
         return tuple(_result(adj, nodes[i]) for i in nums)
 
     values = tuple(o.value for o in outs)
@@ -235,18 +257,14 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
     def value_and_grad_f(*args, **kwargs):
         nums = _argnums(argnums, len(args))
-        tape = start_tape()  # the evaluation trace as it is recorded: the sweep walks it backward
-        try:
-            nodes, out = _call_traced(f, args, kwargs, nums)
-        finally:
-            stop_tape(tape)
+        nodes, out, tape = _call_traced(f, args, kwargs, nums)
         _require_node(f, out, "grad")
         if np.ndim(primal(out.value)) != 0:
             raise TypeError(f"grad needs a scalar output, but the function returned shape "
                             f"{np.shape(primal(out.value))}; use jacrev or vjp for vector outputs")
         value = out.value
         # The graph is ours alone: free it as we go.
-        adj = backward([out], [unit_seed(value)], release=True, order=tape if tape.complete else None)
+        adj = backward([out], [unit_seed(value)], release=True, tape=tape)
         grads = tuple(_result(adj, nodes[i]) for i in nums)
         return value, (grads[0] if isinstance(argnums, int) else grads)
 
@@ -273,14 +291,14 @@ def jacrev(f: Callable, argnums: int = 0) -> Callable:
 
     def jac(*args, **kwargs):
         (num,) = _argnums(argnums, len(args))
-        nodes, out = _call_traced(f, args, kwargs, (num,))
+        nodes, out, tape = _call_traced(f, args, kwargs, (num,))
         _require_node(f, out, "jacrev")
         x, y = nodes[num].value, primal(out.value)
         rows = []
         for j in range(int(np.size(y))):
             seed = np.zeros(np.shape(y))
             seed.flat[j] = 1.0
-            adj = backward([out], [seed if np.ndim(y) else 1.0])
+            adj = backward([out], [seed if np.ndim(y) else 1.0], tape=tape)
             rows.append(np.asarray(adj.get(nodes[num], _zeros_like(x)), dtype=float))
         return np.reshape(np.stack(rows), np.shape(y) + np.shape(x))
 

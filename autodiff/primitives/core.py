@@ -18,8 +18,8 @@ A :class:`Primitive` carries everything any part of the toolkit knows about one 
   (``saved=None``: other backends, tables, nested differentiation);
 * ``local(*xs, y)``                - elementwise primitives only (which have no ``fwd``), derived from
   ``partials``: the partials' values on Python floats, as a tuple. A node recorded on Python floats keeps
-  them as its ``saved``, and the sweep hands each parent ȳ·dᵢ directly (the scalar path: no rule to call,
-  no backend to choose).
+  them as its ``saved``, and the sweep over a tape of such nodes (``grad``, ``vjp``, ``jacrev``) hands each
+  parent ȳ·dᵢ directly (the scalar path: no rule to call, no backend to choose).
 
 The SymPy form is not a separate field: it is ``impl`` run with the SymPy backend.
 """

@@ -273,6 +273,50 @@ def test_any_other_node_makes_the_tape_incomplete_and_the_sweep_sorts():
     assert graph._TAPES == []
 
 
+def test_vjp_and_jacrev_of_scalars_walk_the_tape(monkeypatch):
+    _no_sort(monkeypatch)
+
+    def f(x, y):
+        return ad.sin(x * y) + x / y
+
+    x, y = 0.7, 1.3
+    dx, dy = math.cos(x * y) * y + 1 / y, math.cos(x * y) * x - x / y**2
+    value, pullback = ad.vjp(f, x, y)
+    assert value == pytest.approx(math.sin(x * y) + x / y, rel=1e-15)
+    for _ in range(2):  # the pullback sweeps the same tape again: the graph is left as it was
+        gx, gy = pullback(2.0)
+        assert gx == pytest.approx(2.0 * dx, rel=1e-14) and gy == pytest.approx(2.0 * dy, rel=1e-14)
+    assert ad.jacrev(f)(x, y) == pytest.approx(dx, rel=1e-14)
+
+
+def test_a_cotangent_that_is_not_a_python_float_takes_the_general_sweep():
+    value, pullback = ad.vjp(lambda x: x * x * 3.0, 0.5)
+    g = pullback(np.float64(2.0))[0]  # a numpy scalar: the sweep computes in numpy's types
+    assert g == pytest.approx(6.0, rel=1e-15) and isinstance(g, np.float64)
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "exp", "log", "sin", "tanh", "relu", "maximum"])
+def test_the_tape_sweep_gives_the_general_rule(name):
+    from autodiff import graph
+    from autodiff.backends import MATH
+    from autodiff.primitives import REGISTRY
+    from autodiff.reverse import backward
+
+    prim = REGISTRY[name]
+    rng = np.random.default_rng(len(name) + 1)
+    for _ in range(5):
+        xs = [float(v) for v in rng.uniform(0.2, 0.9, prim.arity)]
+        nodes = [graph.Node(v, name=f"x{i}") for i, v in enumerate(xs)]
+        tape = graph.start_tape()
+        y = prim(*nodes)
+        graph.stop_tape(tape)
+        assert tape.complete and list(tape) == [y]
+        adj = backward([y], [0.75], tape=tape)
+        expected = prim.vjp(MATH, 0.75, xs, y.value, [True] * len(xs))
+        for node, e in zip(nodes, expected):
+            assert adj[node] == e and type(adj[node]) is float
+
+
 def test_a_failing_function_leaves_no_tape_recording():
     from autodiff import graph
 
