@@ -57,9 +57,11 @@ def _uniform(g) -> bool:
 
 def _scaled(d, g0):
     """``d · g0`` for a uniform adjoint g0: nothing to do when g0 = 1, in place when nothing else holds d."""
-    if g0 == 1 and d.dtype == np.result_type(d, g0):
+    # (a numpy scalar of d's own dtype keeps it, the usual case; np.result_type costs a microsecond)
+    keeps = getattr(g0, "dtype", None) is d.dtype or d.dtype == np.result_type(d, g0)
+    if g0 == 1 and keeps:
         return d
-    if sys.getrefcount(d) <= 3 and d.dtype == np.result_type(d, g0):  # a temporary: ours to overwrite
+    if keeps and sys.getrefcount(d) <= 3:  # a temporary: ours to overwrite
         d *= g0
         return d
     return d * g0
