@@ -72,6 +72,7 @@ _ids = count(1)
 _next_id = _ids.__next__
 _NUMBERS = frozenset((float, int, bool))
 _new = object.__new__
+_ndarray = np.ndarray
 
 
 class Node(Tracer, Operators):
@@ -151,8 +152,7 @@ def gather(args) -> tuple:
     any value is itself a tracer, else NUMPY)."""
     values = []
     needs = []
-    plain = True
-    traced = False
+    m = MATH
     for a in args:
         if isinstance(a, Node):
             v = a.value
@@ -162,11 +162,15 @@ def gather(args) -> tuple:
             needs.append(False)
         values.append(v)
         t = type(v)
-        if t is not float and t is not int and t is not bool:
-            plain = False
-            if t is not np.ndarray and isinstance(v, Tracer):
-                traced = True
-    return (MATH if plain else GENERIC if traced else NUMPY), values, needs
+        if t is _ndarray:  # (the usual case first)
+            if m is MATH:
+                m = NUMPY
+        elif t is not float and t is not int and t is not bool:
+            if isinstance(v, Tracer):
+                m = GENERIC
+            elif m is MATH:
+                m = NUMPY
+    return m, values, needs
 
 
 def toposort(outputs, leaves: bool = True) -> list[Node]:
