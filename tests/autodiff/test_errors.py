@@ -15,6 +15,13 @@ def test_shapes_that_cannot_broadcast_are_named():
         ad.exp(np.ones(3)) * ad.Node(np.ones(2))
 
 
+def test_shapes_that_cannot_broadcast_are_named_in_forward_mode():
+    # one tangent (Dual._apply's direct path) and a batch of four (its general path) alike
+    for tangent in (np.ones(2), np.ones((4, 2))):
+        with pytest.raises(ad.ShapeError, match=r"add.*\(2,\).*\(3,\)"):
+            ad.jvp(lambda x: x + np.ones(3), (np.ones(2),), (tangent,))
+
+
 def test_shapes_that_cannot_multiply_are_named():
     with pytest.raises(ad.ShapeError, match=r"matmul.*\(2, 3\).*\(2, 4\)"):
         ad.trace(lambda a, b: a @ b, np.ones((2, 3)), np.ones((2, 4)))
