@@ -30,7 +30,6 @@ class Dual(Tracer, Operators):
     def _apply(cls, prim: Primitive, args: tuple, params: dict):
         xs = []
         ts = []
-        live = False
         # The common case, decided in the same loop: numpy values, every tangent an array shaped like its
         # value (no batch axis), constants that are arrays or Python numbers. Then the backend is numpy and
         # the jvp applies directly; anything else (tracers inside, batched tangents) takes the general path.
@@ -39,7 +38,6 @@ class Dual(Tracer, Operators):
             if type(a) is cls:
                 x = a.primal
                 t = a.tangent
-                live = True
                 if simple and not (type(t) is np.ndarray and type(x) is np.ndarray and t.ndim == x.ndim):
                     simple = False
             else:
@@ -51,12 +49,8 @@ class Dual(Tracer, Operators):
             ts.append(t)
         if not simple:
             return cls._apply_general(prim, xs, ts, params)
-        try:
-            y = prim.impl(NUMPY, *xs, **params)
-        except ValueError:
-            y = evaluate(prim, NUMPY, xs, params)  # raises the ShapeError that names the shapes
-        if not live:
-            return y
+        y = evaluate(prim, NUMPY, xs, params)
+        # (one operand at least is a Dual, or this method would not have been called)
         t = prim.jvp(NUMPY, ts, xs, y, **params)
         if t is None:
             return y
@@ -69,9 +63,7 @@ class Dual(Tracer, Operators):
     def _apply_general(cls, prim: Primitive, xs: list, ts: list, params: dict):
         m = choose_backend(xs)
         y = evaluate(prim, m, xs, params)
-        if all(t is None for t in ts):
-            return y
-        t = tangent_rule(prim, ts, xs, y, params)
+        t = tangent_rule(prim, ts, xs, y, params)  # (None when no operand carries a tangent)
         return y if t is None else cls(y, t)
 
     def _primal(self):

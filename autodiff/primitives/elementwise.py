@@ -23,12 +23,23 @@ from ..backends import MATH
 from .core import SAME, Primitive, register
 
 
+def _summed_partials(partials, m, xs, y, params):
+    """d₀ + d₁: what one operand applied twice (x·x, x + x) is multiplied by, in either mode."""
+    d0, d1 = (d if type(d) is int else d(m, *xs, y, **params) for d in partials)
+    return d0 + d1
+
+
+def _reduced(m, c, x):
+    """An adjoint contribution summed back to its operand's shape (undoing broadcasting); only where the
+    shapes differ, since most operands have the adjoint's own shape."""
+    return c if type(x) is np.ndarray and type(c) is np.ndarray and c.shape == x.shape else m.sum_to(c, m.shape(x))
+
+
 def _derive_jvp(partials):
     def jvp(m, ts, xs, y, **params):
         if len(ts) == 2 and ts[0] is ts[1] and ts[0] is not None:
             # One tangent on both operands (x·x, x + x): ẏ = ẋ·(d₀ + d₁), one product instead of two.
-            d0, d1 = (d if type(d) is int else d(m, *xs, y, **params) for d in partials)
-            out = ts[0] * (d0 + d1)
+            out = ts[0] * _summed_partials(partials, m, xs, y, params)
         else:
             out = None
             for t, d in zip(ts, partials):
@@ -101,18 +112,17 @@ def _derive_vjp(partials):
                 c = g * d(m, *xs, y, **params)
             else:
                 c = _uniform_times(m, g, g0, d(m, *xs, y, **params))
-            # (undo broadcasting only where shapes differ: most operands have the adjoint's own shape)
-            out.append(c if type(x) is np.ndarray and type(c) is np.ndarray and c.shape == x.shape
-                       else m.sum_to(c, m.shape(x)))
+            out.append(_reduced(m, c, x))
         return out
 
     def folded(m, g, xs, y, params):
         # One node used as both operands (x·x): its adjoint ȳ·(d₀ + d₁) costs a sum and a product, where
         # ȳ·d₀ + ȳ·d₁ costs two products and a sum.
-        d0, d1 = (d if type(d) is int else d(m, *xs, y, **params) for d in partials)
-        c = _uniform_times(m, g, g.flat[0], d0 + d1) if m is not MATH and _uniform(g) else g * (d0 + d1)
-        x = xs[0]
-        return c if type(x) is np.ndarray and type(c) is np.ndarray and c.shape == x.shape else m.sum_to(c, m.shape(x))
+        if m is not MATH and _uniform(g):
+            c = _uniform_times(m, g, g.flat[0], _summed_partials(partials, m, xs, y, params))
+        else:
+            c = g * _summed_partials(partials, m, xs, y, params)
+        return _reduced(m, c, xs[0])
 
     return vjp
 
