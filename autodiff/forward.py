@@ -78,9 +78,16 @@ def is_batched(t, x) -> bool:
 def tangent_rule(prim: Primitive, ts, xs, y, params):
     """``prim``'s jvp (None when no operand carries a tangent); a batch of tangents (one leading axis more
     than the value) is mapped over, one direction at a time."""
-    if all(t is None for t in ts):
+    live = False
+    batched = False
+    for t, x in zip(ts, xs):
+        if t is not None:
+            live = True
+            if _ndim(t) != _ndim(x):
+                batched = True
+    if not live:
         return None
-    if any(is_batched(t, x) for t, x in zip(ts, xs)):
+    if batched:
         k = next(np.shape(primal(t))[0] for t, x in zip(ts, xs) if is_batched(t, x))
         rows = [tangent_rule(prim, [t[i] if is_batched(t, x) else t for t, x in zip(ts, xs)], xs, y, params)
                 for i in range(k)]

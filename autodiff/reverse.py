@@ -26,8 +26,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import fast
 from .primitives import Level, Primitive, Tracer, apply, choose_backend, primal
+
+_NO_PARAMS: dict = {}  # shared and never changed
 
 
 class Node(Tracer):
@@ -94,19 +95,29 @@ class Recorder(Level):
         self.tape: list[Node] = []
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Node:
-        xs = [a.value if isinstance(a, Tracer) and a.level is self else a for a in args]
-        scalar = fast.scalar_value_and_partials(prim, xs, params) if fast.ENABLED else None
-        if scalar is None:
-            node = _new_node(apply(prim, xs, params), prim, args, params, self)
-        else:
-            node = _new_node(scalar[0], prim, args, params, self)
-            node.partials = scalar[1]
+        xs = []
+        for a in args:
+            xs.append(a.value if isinstance(a, Tracer) and a.level is self else a)
+        node = object.__new__(Node)  # (the fields set here rather than through __init__: once per operation)
+        node.value = apply(prim, xs, params)
+        node.partials = None
+        node.prim = prim
+        node.parents = args
+        node.params = params
+        node.name = None
+        node.level = self
         self.tape.append(node)
         return node
 
     def close(self) -> None:
         super().close()
         self.tape = None
+
+
+def recorder(depth: int, name: str) -> Recorder:
+    """The reverse-mode level that ``grad``, ``vjp``, ``jacrev`` and ``trace`` open: :class:`Recorder`, or its
+    speed-only variant for Python floats (autodiff/fast.py) unless ``AUTODIFF_REFERENCE=1``."""
+    return (_fast.ScalarRecorder if _fast.ENABLED else Recorder)(depth, name)
 
 
 class Eager(Level):
@@ -167,18 +178,23 @@ def toposort(outputs: Sequence) -> list[Node]:
 
 
 # --- sweeping -------------------------------------------------------------------------------------------
-def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None = None, retain: bool = False) -> dict:
+def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None = None, retain: bool = False,
+             free: bool = False) -> dict:
     """Propagate ``seeds`` (one adjoint per output) back through the graph.
 
     Returns ``{node: adjoint}`` for the leaves (and for every node when ``retain`` is true); an
     intermediate adjoint is dropped once it has been passed on, so memory follows the graph's width.
     ``tape``: the nodes in evaluation order, when the level recorded them (else they are sorted).
+    ``free``: the graph will not be used again (``grad``), so each node's value is dropped once its rule
+    has run: every rule still to come belongs to an ancestor and reads only older values.
     """
     adj: dict = {}
     for o, s in zip(outputs, seeds):
         adj[o] = s if o not in adj else adj[o] + s
-    if tape is not None and fast.ENABLED and fast.sweep_scalars(tape, adj, retain):
+    fast = _fast.ENABLED
+    if fast and tape is not None and _fast.sweep_scalars(tape, adj, retain):
         return adj
+    owned: set = set()  # (fast.py: the nodes whose adjoint buffer the sweep made, so may add into in place)
     take = adj.get if retain else adj.pop
     for node in reversed(tape if tape is not None else toposort(outputs)):
         prim = node.prim
@@ -187,6 +203,8 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
         g = take(node, None)
         if g is None:
             continue  # the outputs do not depend on this node
+        if fast and _fast.add_indexed(node, g, adj, owned):
+            continue
         level = node.level
         xs = []
         needs = []
@@ -195,9 +213,15 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
             xs.append(p.value if own else p)
             needs.append(own)
         m = choose_backend((g, *xs))
-        contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or {}))
+        contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or _NO_PARAMS))
+        if free:
+            node.value = None
         for p, c in zip(node.parents, contributions):
-            if c is not None:
+            if c is None:
+                continue
+            if fast:
+                _fast.accumulate(adj, owned, p, c)
+            else:
                 old = adj.get(p)
                 adj[p] = c if old is None else old + c
     return adj
@@ -275,3 +299,6 @@ def adjoint_sweep(trace, seed=None) -> Adjoints:
     seeds = output_seeds(outputs, seed)
     order = [v.node for v in trace.nodes]
     return Adjoints(trace, backward(outputs, seeds, tape=order, retain=True), seeds)
+
+
+from . import fast as _fast  # noqa: E402 - the speed-only paths build on the classes above

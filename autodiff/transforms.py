@@ -17,7 +17,7 @@ import numpy as np
 
 from .forward import Dual, Forward, check_tangent, zero
 from .primitives import Tracer, new_level, primal
-from .reverse import Node, Recorder, backward, check_seed, unit_seed, zeros_like
+from .reverse import Node, backward, check_seed, recorder, unit_seed, zeros_like
 from .trace import as_input
 
 
@@ -121,7 +121,7 @@ def _record(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...], what:
     """``(input nodes, f's output, level, tape)``: ``f`` called on a new reverse level's nodes for the
     arguments ``nums``. The level is closed on return: what happens next (the sweeps) is seen by outer
     levels."""
-    with new_level(lambda depth: Recorder(depth, f"{what}({_name(f)})")) as level:
+    with new_level(lambda depth: recorder(depth, f"{what}({_name(f)})")) as level:
         nodes = {i: Node(as_input(args[i]), name=f"x{i + 1}", level=level) for i in nums}
         out = f(*[nodes.get(i, a) for i, a in enumerate(args)], **kwargs)
         tape = level.tape
@@ -136,11 +136,12 @@ def _check_output(f, out, what: str):
                         "differentiated arguments; return a value computed from them")
 
 
-def _sweep(out, level, tape, seed, nodes: dict, nums) -> tuple:
-    """The adjoints of the inputs ``nums`` for one seed (zeros for those the output does not depend on)."""
+def _sweep(out, level, tape, seed, nodes: dict, nums, free: bool = False) -> tuple:
+    """The adjoints of the inputs ``nums`` for one seed (zeros for those the output does not depend on);
+    ``free``: the last sweep of this graph, which drops the intermediate values as it goes."""
     if not (isinstance(out, Node) and out.level is level):
         return tuple(zeros_like(nodes[i].value) for i in nums)  # a constant to this level (an outer value)
-    adj = backward([out], [seed], tape=tape)
+    adj = backward([out], [seed], tape=tape, free=free)
     return tuple(_owned(adj.get(nodes[i]), nodes[i].value) for i in nums)
 
 
@@ -191,7 +192,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         if np.ndim(primal(value)) != 0:
             raise TypeError(f"grad needs a scalar output, but the function returned shape "
                             f"{np.shape(primal(value))}; use jacrev or vjp for vector outputs")
-        grads = _sweep(out, level, tape, unit_seed(value), nodes, nums)
+        grads = _sweep(out, level, tape, unit_seed(value), nodes, nums, free=True)
         return value, (grads[0] if isinstance(argnums, int) else grads)
 
     value_and_grad_f.__name__ = f"value_and_grad({_name(f)})"

@@ -22,20 +22,17 @@ def _reduced(m, c, x):
     return m.sum_to(c, m.shape(x))
 
 
-def _term(m, d, factor, xs, y, params):
-    """factor · dᵢ, for a partial that is a constant ±1 or a function."""
-    if type(d) is int:
-        return factor if d == 1 else -factor
-    return factor * d(m, *xs, y, **params)
-
-
 def _derive_jvp(partials):
     def jvp(m, ts, xs, y, **params):
-        """ẏ = Σᵢ ẋᵢ · dᵢ (broadcast to y's shape)."""
+        """ẏ = Σᵢ ẋᵢ · dᵢ (broadcast to y's shape); a partial ±1 adds or subtracts ẋᵢ itself."""
         out = None
         for t, d in zip(ts, partials):
-            if t is not None:
-                term = _term(m, d, t, xs, y, params)
+            if t is None:
+                continue
+            if type(d) is int:
+                out = (t if d == 1 else -t) if out is None else (out + t if d == 1 else out - t)
+            else:
+                term = t * d(m, *xs, y, **params)
                 out = term if out is None else out + term
         if out is not None and m.shape(out) != m.shape(y):
             out = m.broadcast_to(out, m.shape(y))  # the tangent of an input that was broadcast
@@ -46,9 +43,16 @@ def _derive_jvp(partials):
 
 def _derive_vjp(partials):
     def vjp(m, g, xs, y, needs, **params):
-        """x̄ᵢ = sum_to(ȳ · dᵢ, shape of xᵢ)."""
-        return [_reduced(m, _term(m, d, g, xs, y, params), x) if need else None
-                for x, d, need in zip(xs, partials, needs)]
+        """x̄ᵢ = sum_to(ȳ · dᵢ, shape of xᵢ); a partial ±1 hands ±ȳ on."""
+        out = []
+        for x, d, need in zip(xs, partials, needs):
+            if not need:
+                out.append(None)
+            elif type(d) is int:
+                out.append(_reduced(m, g if d == 1 else -g, x))
+            else:
+                out.append(_reduced(m, g * d(m, *xs, y, **params), x))
+        return out
 
     return vjp
 
