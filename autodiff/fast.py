@@ -10,6 +10,15 @@ bookkeeping, not arithmetic. Here such a node is recorded with its *local partia
 floats while the value is computed, and the sweep over a tape of such nodes is the course's adjoint table
 itself: v̄ᵢ += v̄ⱼ · ∂vⱼ/∂vᵢ, one or two products per node, with no rule to call and no backend to choose.
 
+**Dual numbers of arrays** (:class:`ArrayForward`). Where every operand is a numpy array or a Python
+number and every tangent an array shaped like its value, the jvp rule runs on the numpy backend directly,
+without choosing a backend or looking for a batch of tangents, for each operation.
+
+**Uniform adjoints** (:func:`uniform_vjp`). Below a ``sum`` (a loss, the Rosenbrock function) the adjoint
+is one number ȳ₀ broadcast to an array (a view with zero strides). For an elementwise node, ȳ·dᵢ is then
+ȳ₀·dᵢ: a constant partial keeps the adjoint one number (no pass over the array), and ȳ₀ = 1 hands dᵢ on
+as it is.
+
 **Adjoints added in place** (:func:`accumulate`, :func:`add_indexed`). The reference sweep adds each
 contribution into a node's adjoint as a new array. Here the sweep adds into a buffer it made itself, in
 place, and the adjoint of ``x[index]`` goes straight into the buffer of x's adjoint (x̄[index] += ȳ)
@@ -24,8 +33,10 @@ import os
 
 import numpy as np
 
-from .backends import MATH
+from .backends import MATH, NUMPY
+from .forward import Dual, Forward
 from .primitives import REGISTRY, Tracer
+from .primitives.core import evaluate
 from .reverse import Node, Recorder
 
 ENABLED: bool = os.environ.get("AUTODIFF_REFERENCE", "").strip() not in ("1", "true", "yes")
@@ -136,6 +147,67 @@ def sweep_scalars(tape: list, adj: dict, retain: bool) -> bool:
                 old = get(p)
                 adj[p] = g * partials[1] if old is None else old + g * partials[1]
     return True
+
+
+class ArrayForward(Forward):
+    """A forward-mode level that applies the jvp rules of arrays directly (used in place of
+    :class:`~autodiff.forward.Forward` while this module is enabled); anything else goes the reference way."""
+
+    __slots__ = ()
+
+    def process(self, prim, args: tuple, params: dict):
+        xs = []
+        ts = []
+        for a in args:
+            if isinstance(a, Tracer):
+                if a.level is not self:
+                    return super().process(prim, args, params)
+                x = a.primal
+                t = a.tangent
+                if type(x) is not np.ndarray or type(t) is not np.ndarray or t.ndim != x.ndim:
+                    return super().process(prim, args, params)
+            else:
+                x = a
+                t = None
+                if type(x) is not np.ndarray and type(x) is not float and type(x) is not int:
+                    return super().process(prim, args, params)
+            xs.append(x)
+            ts.append(t)
+        y = evaluate(prim, NUMPY, xs, params)
+        t = prim.jvp(NUMPY, ts, xs, y, **params)
+        if t is None:
+            return y
+        d = object.__new__(Dual)
+        d.primal = y
+        d.tangent = t
+        d.level = self
+        return d
+
+
+UNIFORM_MIN_SIZE = 4096  # below this, checking costs more than the pass it saves (benchmarks/README.md)
+
+
+def uniform_vjp(prim, g, xs: list, y, needs: list, params: dict) -> list | None:
+    """An elementwise node's contributions for an adjoint that is one number broadcast; None for any other."""
+    partials = prim.partials
+    if partials is None or type(g) is not np.ndarray or g.size < UNIFORM_MIN_SIZE or any(g.strides) \
+            or g.dtype.kind != "f":
+        return None
+    g0 = g.flat[0]
+    out = []
+    for x, d, need in zip(xs, partials, needs):
+        if not need:
+            out.append(None)
+            continue
+        dv = d if type(d) is int else d(NUMPY, *xs, y, **params)
+        if type(dv) is not np.ndarray or not dv.ndim:
+            c = NUMPY.broadcast_to(g0 * dv, g.shape)  # still one number
+        elif g0 == 1 and dv.dtype == np.result_type(g, dv) and dv.shape == g.shape:
+            c = dv
+        else:
+            c = dv * g0
+        out.append(NUMPY.sum_to(c, NUMPY.shape(x)))
+    return out
 
 
 def accumulate(adj: dict, owned: set, p, c) -> None:

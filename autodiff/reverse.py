@@ -90,8 +90,8 @@ class Recorder(Level):
 
     __slots__ = ("tape",)
 
-    def __init__(self, depth: int, name: str):
-        super().__init__(depth, name)
+    def __init__(self, depth: int, what: str, fn=None):
+        super().__init__(depth, what, fn)
         self.tape: list[Node] = []
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Node:
@@ -114,10 +114,10 @@ class Recorder(Level):
         self.tape = None
 
 
-def recorder(depth: int, name: str) -> Recorder:
+def recorder(depth: int, what: str, fn=None) -> Recorder:
     """The reverse-mode level that ``grad``, ``vjp``, ``jacrev`` and ``trace`` open: :class:`Recorder`, or its
     speed-only variant for Python floats (autodiff/fast.py) unless ``AUTODIFF_REFERENCE=1``."""
-    return (_fast.ScalarRecorder if _fast.ENABLED else Recorder)(depth, name)
+    return (_fast.ScalarRecorder if _fast.ENABLED else Recorder)(depth, what, fn)
 
 
 class Eager(Level):
@@ -212,8 +212,9 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
             own = isinstance(p, Node) and p.level is level
             xs.append(p.value if own else p)
             needs.append(own)
-        m = choose_backend((g, *xs))
-        contributions = prim.vjp(m, g, xs, node.value, needs, **(node.params or _NO_PARAMS))
+        params = node.params or _NO_PARAMS
+        contributions = fast and _fast.uniform_vjp(prim, g, xs, node.value, needs, params) or \
+            prim.vjp(choose_backend((g, *xs)), g, xs, node.value, needs, **params)
         if free:
             node.value = None
         for p, c in zip(node.parents, contributions):

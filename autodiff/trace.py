@@ -335,7 +335,7 @@ def trace(f: Callable, *args, **kwargs) -> Trace:
     values = [as_input(a) for a in args] + [as_input(v) for v in kwargs.values()]
     for name, value in zip(names, values):
         _check_value(name, value)
-    with new_level(lambda depth: recorder(depth, f"trace({getattr(f, '__name__', 'f')})")) as level:
+    with new_level(lambda depth: recorder(depth, "trace", f)) as level:
         inputs = [Node(v, name=n, level=level) for v, n in zip(values, names)]
         out = f(*inputs[: len(args)], **dict(zip(kwargs, inputs[len(args):])))
         tape = level.tape

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .forward import Dual, Forward, check_tangent, zero
+from .forward import Dual, check_tangent, forward_level, zero
 from .primitives import Tracer, new_level, primal
 from .reverse import Node, backward, check_seed, recorder, unit_seed, zeros_like
 from .trace import as_input
@@ -48,7 +48,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"got {len(primals)} primals but {len(tangents)} tangents; give one tangent per primal")
-    with new_level(lambda depth: Forward(depth, f"jvp({_name(f)})")) as level:
+    with new_level(lambda depth: forward_level(depth, "jvp", f)) as level:
         duals = [Dual(as_input(x), check_tangent(t, x, f"argument {i + 1}"), level)
                  for i, (x, t) in enumerate(zip(primals, tangents))]
         out = f(*duals)
@@ -121,7 +121,7 @@ def _record(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...], what:
     """``(input nodes, f's output, level, tape)``: ``f`` called on a new reverse level's nodes for the
     arguments ``nums``. The level is closed on return: what happens next (the sweeps) is seen by outer
     levels."""
-    with new_level(lambda depth: recorder(depth, f"{what}({_name(f)})")) as level:
+    with new_level(lambda depth: recorder(depth, what, f)) as level:
         nodes = {i: Node(as_input(args[i]), name=f"x{i + 1}", level=level) for i in nums}
         out = f(*[nodes.get(i, a) for i, a in enumerate(args)], **kwargs)
         tape = level.tape

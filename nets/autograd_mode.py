@@ -12,16 +12,21 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-_thread = threading.local()  # .enabled, per thread (absent: recording, the default)
+
+class _Mode(threading.local):
+    enabled = True  # each thread starts recording (the class attribute until the thread sets its own)
+
+
+_MODE = _Mode()
 
 
 def is_grad_enabled() -> bool:
     """True when tensor operations are recorded for ``backward()`` in this thread."""
-    return getattr(_thread, "enabled", True)
+    return _MODE.enabled
 
 
 def _set(mode: bool) -> None:
-    _thread.enabled = mode
+    _MODE.enabled = mode
 
 
 class _Switch:

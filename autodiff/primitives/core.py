@@ -28,7 +28,6 @@ import inspect
 import operator
 import threading
 from collections.abc import Callable
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -146,16 +145,22 @@ def evaluate(prim: Primitive, m: Backend, values, params: dict):
 class Level:
     """One active transformation: an interpreter for the primitives applied to its tracers.
 
-    ``depth`` orders levels (deeper = started later, inside the others); ``name`` says which call made it
-    (``"grad(f)"``), for error messages. Subclasses define :meth:`process`.
+    ``depth`` orders levels (deeper = started later, inside the others); ``what`` and ``fn`` say which call
+    made it (``grad`` of ``f``), for error messages. Subclasses define :meth:`process`.
     """
 
-    __slots__ = ("depth", "name", "active")
+    __slots__ = ("depth", "what", "fn", "active")
 
-    def __init__(self, depth: float, name: str):
+    def __init__(self, depth: float, what: str, fn: Callable | None = None):
         self.depth = depth
-        self.name = name
+        self.what = what
+        self.fn = fn
         self.active = True
+
+    @property
+    def name(self) -> str:
+        """E.g. ``"grad(loss)"``."""
+        return self.what if self.fn is None else f"{self.what}({getattr(self.fn, '__name__', 'f')})"
 
     def process(self, prim: Primitive, args: tuple, params: dict):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -168,29 +173,37 @@ class Level:
         return f"<level {self.depth}: {self.name}>"
 
 
-_thread = threading.local()  # each thread has its own stack of levels (.stack)
+class _PerThread(threading.local):
+    def __init__(self) -> None:  # (run once in each thread that uses it)
+        self.stack: list[Level] = []
+
+
+_THREAD = _PerThread()
 
 
 def level_stack() -> list[Level]:
     """This thread's active transformation levels, outermost first."""
-    try:
-        return _thread.stack
-    except AttributeError:
-        _thread.stack = []
-        return _thread.stack
+    return _THREAD.stack
 
 
-@contextmanager
-def new_level(make: Callable[[int], Level]):
-    """Push ``make(depth)`` on this thread's stack for the duration of the ``with`` block."""
-    stack = level_stack()
-    level = make(len(stack) + 1)
-    stack.append(level)
-    try:
-        yield level
-    finally:
-        stack.pop()
-        level.close()
+class new_level:
+    """``with new_level(make) as level:`` pushes ``make(depth)`` on this thread's stack for the block and
+    closes it at the end (a class rather than a generator: it opens once per transformation call)."""
+
+    __slots__ = ("make", "level")
+
+    def __init__(self, make: Callable[[int], Level]):
+        self.make = make
+
+    def __enter__(self) -> Level:
+        stack = _THREAD.stack
+        self.level = self.make(len(stack) + 1)
+        stack.append(self.level)
+        return self.level
+
+    def __exit__(self, *exc) -> None:
+        _THREAD.stack.pop()
+        self.level.close()
 
 
 class EscapedTracerError(RuntimeError):
