@@ -19,7 +19,7 @@ is one number ȳ₀ broadcast to an array (a view with zero strides). For an ele
 ȳ₀·dᵢ: a constant partial keeps the adjoint one number (no pass over the array), and ȳ₀ = 1 hands dᵢ on
 as it is.
 
-**Adjoints added in place** (:func:`accumulate`, :func:`add_indexed`). The reference sweep adds each
+**Adjoints added in place** (:func:`add_into`, :func:`add_indexed`). The reference sweep adds each
 contribution into a node's adjoint as a new array. Here the sweep adds into a buffer it made itself, in
 place, and the adjoint of ``x[index]`` goes straight into the buffer of x's adjoint (x̄[index] += ȳ)
 instead of being written out as a zero array with ȳ at ``index`` first: slices of one array (``x[1:]``,
@@ -41,16 +41,9 @@ from .reverse import Node, Recorder
 
 ENABLED: bool = os.environ.get("AUTODIFF_REFERENCE", "").strip() not in ("1", "true", "yes")
 
-_LOCALS: dict = {}  # primitive -> function of (*xs, y) giving its partials on floats (None: not elementwise)
-
-
 def _local(prim):
-    """The partials of an elementwise primitive as one function of floats, built once per primitive and
+    """The partials of an elementwise primitive as one function of floats (None for other primitives),
     written out for one and two operands (it runs once for every scalar operation recorded)."""
-    try:
-        return _LOCALS[prim]
-    except KeyError:
-        pass
     fn = None
     partials = prim.partials
     if partials is not None and not _required_params(prim):
@@ -67,7 +60,6 @@ def _local(prim):
                 fn = lambda a, b, y: (d0(MATH, a, b, y), d1)  # noqa: E731
             else:
                 fn = lambda a, b, y: (d0(MATH, a, b, y), d1(MATH, a, b, y))  # noqa: E731
-    _LOCALS[prim] = fn
     return fn
 
 
@@ -76,6 +68,15 @@ def _required_params(prim) -> bool:
     which takes none."""
     extra = list(inspect.signature(prim.impl).parameters.values())[1 + len(prim.partials):]
     return any(p.default is p.empty for p in extra)
+
+
+_LOCALS = {prim: _local(prim) for prim in REGISTRY.values()}  # built once: read-only afterwards
+
+
+class ScalarNode(Node):
+    """A node recorded on Python floats, with its local partials ∂self/∂parent (one per parent)."""
+
+    __slots__ = ("partials",)
 
 
 class ScalarRecorder(Recorder):
@@ -105,8 +106,9 @@ class ScalarRecorder(Recorder):
                         partials = local(x, y, value)
                 except (ValueError, TypeError, ArithmeticError):
                     return super().process(prim, args, params)  # the reference path explains it
-                node = object.__new__(Node)
+                node = object.__new__(ScalarNode)
                 node.value = value
+                node.saved = None
                 node.partials = partials
                 node.prim = prim
                 node.parents = args
@@ -125,7 +127,7 @@ def sweep_scalars(tape: list, adj: dict, retain: bool) -> bool:
         if type(s) is not float:
             return False
     for node in tape:
-        if node.partials is None:
+        if type(node) is not ScalarNode:
             return False
     take = adj.get if retain else adj.pop
     get = adj.get
@@ -190,8 +192,8 @@ UNIFORM_MIN_SIZE = 4096  # below this, checking costs more than the pass it save
 def uniform_vjp(prim, g, xs: list, y, needs: list, params: dict) -> list | None:
     """An elementwise node's contributions for an adjoint that is one number broadcast; None for any other."""
     partials = prim.partials
-    if partials is None or type(g) is not np.ndarray or g.size < UNIFORM_MIN_SIZE or any(g.strides) \
-            or g.dtype.kind != "f":
+    if partials is None or type(g) is not np.ndarray or not g.ndim or g.strides[-1] or g.size < UNIFORM_MIN_SIZE \
+            or any(g.strides) or g.dtype.kind != "f":
         return None
     g0 = g.flat[0]
     out = []
@@ -210,13 +212,10 @@ def uniform_vjp(prim, g, xs: list, y, needs: list, params: dict) -> list | None:
     return out
 
 
-def accumulate(adj: dict, owned: set, p, c) -> None:
-    """adj[p] += c: into p's buffer in place when the sweep made that buffer (and it can hold the sum)."""
-    old = adj.get(p)
-    if old is None:
-        adj[p] = c
-    elif p in owned and type(c) is np.ndarray and old.shape == np.broadcast_shapes(old.shape, c.shape) \
-            and np.can_cast(c.dtype, old.dtype, "same_kind") and np.result_type(old, c) == old.dtype:
+def add_into(adj: dict, owned: set, p, old, c) -> None:
+    """adj[p] = old + c: into ``old`` in place when the sweep made that buffer (and it can hold the sum)."""
+    if p in owned and type(c) is np.ndarray and old.shape == np.broadcast_shapes(old.shape, c.shape) \
+            and np.result_type(old, c) == old.dtype:
         old += c
     else:
         total = old + c

@@ -22,11 +22,45 @@ derivatives compose.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
 
-from .primitives import Level, Primitive, Tracer, apply, choose_backend, primal
+from .backends import NUMPY
+from .primitives import REGISTRY, Level, Primitive, Tracer, apply, choose_backend, primal
+from .primitives.core import evaluate
+from .primitives.nn import ce_value_and_local
+
+# What reverse mode alone needs of some primitives: an intermediate result of the forward pass that the
+# reverse rule would otherwise compute again. RESIDUALS[prim](m, *xs, **params) gives (value, saved); the
+# node keeps ``saved`` and the sweep hands it to the rule as ``saved=``.
+RESIDUALS = {REGISTRY["softmax_cross_entropy"]: ce_value_and_local}
+
+
+def evaluate_saving(prim: Primitive, xs: list, params: dict, plain: bool = False) -> tuple:
+    """(value, saved) for a node being recorded: with the residual when the values are plain arrays.
+    ``plain``: no value is a tracer (the eager level, below every other), so the rule is evaluated directly."""
+    keep = RESIDUALS.get(prim)
+    if keep is not None and (plain or not any(isinstance(x, Tracer) for x in xs)):
+        return keep(NUMPY, *xs, **params)
+    return (evaluate(prim, choose_backend(xs), xs, params) if plain else apply(prim, xs, params)), None
+
+
+class _GradMode(threading.local):
+    enabled = True  # each thread starts recording (the class attribute until the thread sets its own)
+
+
+_GRAD_MODE = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether the eager level records (per thread; ``nets.no_grad()`` switches it off)."""
+    return _GRAD_MODE.enabled
+
+
+def set_grad_enabled(mode: bool) -> None:
+    _GRAD_MODE.enabled = bool(mode)
 
 _NO_PARAMS: dict = {}  # shared and never changed
 
@@ -38,7 +72,7 @@ class Node(Tracer):
     graph is swept with :func:`backward`.
     """
 
-    __slots__ = ("value", "prim", "parents", "params", "level", "name", "partials")
+    __slots__ = ("value", "prim", "parents", "params", "level", "name", "saved")
 
     def __init__(self, value, prim: Primitive | None = None, parents: tuple = (), params: dict | None = None,
                  name: str | None = None, level: Level | None = None):
@@ -48,13 +82,17 @@ class Node(Tracer):
         self.params = params
         self.name = name
         self.level = EAGER if level is None else level
-        self.partials = None  # local partials ∂self/∂parent, kept by the scalar fast path (fast.py)
+        self.saved = None  # what the recording level kept for the sweep (RESIDUALS; fast.py's local partials)
 
     requires_grad = True  # (nets.Tensor makes this a per-tensor flag)
 
     @classmethod
-    def _result(cls, value, prim: Primitive, args: tuple, params: dict, record: bool) -> Node:
-        return _new_node(value, prim, args, params, EAGER)
+    def _result(cls, value, prim: Primitive | None, args: tuple, params: dict, saved) -> Node:
+        """The eager level's result of ``prim`` (see :class:`Eager`): a node recording it, or a new leaf
+        when ``prim`` is None (nothing recorded)."""
+        node = cls(value, prim, args, params) if prim is not None else cls(value)
+        node.saved = saved
+        return node
 
     def _primal(self):
         return self.value
@@ -66,18 +104,6 @@ class Node(Tracer):
 
 
 Node.kind = Node  # the class whose ``_result`` makes eager results from it (nets.Tensor for tensors)
-
-
-def _new_node(value, prim: Primitive, parents: tuple, params: dict, level: Level) -> Node:
-    node = object.__new__(Node)  # (the fields set here rather than through __init__: once per operation)
-    node.value = value
-    node.prim = prim
-    node.parents = parents
-    node.params = params
-    node.name = None
-    node.level = level
-    node.partials = None
-    return node
 
 
 class Recorder(Level):
@@ -98,14 +124,9 @@ class Recorder(Level):
         xs = []
         for a in args:
             xs.append(a.value if isinstance(a, Tracer) and a.level is self else a)
-        node = object.__new__(Node)  # (the fields set here rather than through __init__: once per operation)
-        node.value = apply(prim, xs, params)
-        node.partials = None
-        node.prim = prim
-        node.parents = args
-        node.params = params
-        node.name = None
-        node.level = self
+        value, saved = evaluate_saving(prim, xs, params)
+        node = Node(value, prim, args, params, level=self)
+        node.saved = saved
         self.tape.append(node)
         return node
 
@@ -123,9 +144,9 @@ def recorder(depth: int, what: str, fn=None) -> Recorder:
 class Eager(Level):
     """The level of nodes made outside any transformation (depth 0, below every other level).
 
-    An operation on them records a node when some operand ``requires_grad``; the node's class decides
-    what the result looks like (``nets.Tensor`` adds PyTorch's dtype rules and grad mode through
-    ``_result``). Values of other kinds of node cannot be mixed in one operation.
+    An operation on them records a node when some operand ``requires_grad`` and grad mode is on (per
+    thread); the node's class decides what the result looks like (``nets.Tensor`` adds PyTorch's dtype
+    rules through ``_result``). Values of other kinds of node cannot be mixed in one operation.
     """
 
     __slots__ = ()
@@ -146,16 +167,21 @@ class Eager(Level):
                     record = True
             else:
                 xs.append(a)
-        return kind._result(apply(prim, xs, params), prim, args, params, record)
+        # (the eager level is below every other: its values are plain numbers and arrays)
+        if record and _GRAD_MODE.enabled:
+            value, saved = evaluate_saving(prim, xs, params, plain=True)
+            return kind._result(value, prim, args, params, saved)
+        return kind._result(evaluate(prim, choose_backend(xs), xs, params), None, args, params, None)
 
 
 EAGER = Eager(0, "the eager graph")  # an interpreter with no state: one for every thread
 
 
 # --- ordering -------------------------------------------------------------------------------------------
-def toposort(outputs: Sequence) -> list[Node]:
+def toposort(outputs: Sequence, leaves: bool = True) -> list[Node]:
     """Every node of the outputs' level that they depend on, in an evaluation order (parents before
-    children), by an iterative depth-first walk: no recursion limit."""
+    children), by an iterative depth-first walk: no recursion limit. ``leaves=False`` leaves out the
+    inputs, where a sweep has nothing to do."""
     order: list[Node] = []
     done: set = set()
     for out in outputs:
@@ -163,13 +189,17 @@ def toposort(outputs: Sequence) -> list[Node]:
             continue
         level = out.level
         done.add(out)
-        stack = [(out, iter(out.parents))]
+        stack = [out]
         while stack:
-            node, parents = stack[-1]
-            for p in parents:
+            node = stack[-1]
+            for p in node.parents:  # (a node has few parents: looking again on return is cheap)
                 if isinstance(p, Node) and p.level is level and p not in done:
                     done.add(p)
-                    stack.append((p, iter(p.parents)))
+                    if p.prim is None:
+                        if leaves:
+                            order.append(p)
+                        continue
+                    stack.append(p)
                     break
             else:  # every parent is placed: so is this node
                 stack.pop()
@@ -196,7 +226,7 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
         return adj
     owned: set = set()  # (fast.py: the nodes whose adjoint buffer the sweep made, so may add into in place)
     take = adj.get if retain else adj.pop
-    for node in reversed(tape if tape is not None else toposort(outputs)):
+    for node in reversed(tape if tape is not None else toposort(outputs, leaves=False)):
         prim = node.prim
         if prim is None:
             continue  # an input: its adjoint stays in adj
@@ -213,18 +243,21 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
             xs.append(p.value if own else p)
             needs.append(own)
         params = node.params or _NO_PARAMS
-        contributions = fast and _fast.uniform_vjp(prim, g, xs, node.value, needs, params) or \
-            prim.vjp(choose_backend((g, *xs)), g, xs, node.value, needs, **params)
+        if prim in RESIDUALS and node.saved is not None:
+            params = {**params, "saved": node.saved}
+        contributions = fast and prim.elementwise and _fast.uniform_vjp(prim, g, xs, node.value, needs, params) \
+            or prim.vjp(choose_backend((g, *xs)), g, xs, node.value, needs, **params)
         if free:
-            node.value = None
+            node.value = node.saved = None
         for p, c in zip(node.parents, contributions):
-            if c is None:
-                continue
-            if fast:
-                _fast.accumulate(adj, owned, p, c)
-            else:
+            if c is not None:
                 old = adj.get(p)
-                adj[p] = c if old is None else old + c
+                if old is None:
+                    adj[p] = c
+                elif fast:
+                    _fast.add_into(adj, owned, p, old, c)
+                else:
+                    adj[p] = old + c
     return adj
 
 

@@ -2,31 +2,25 @@
 
 Under ``no_grad`` a tensor operation computes its value and records nothing (no parents, no primitive):
 evaluation and optimizer updates cost only the numpy work. As in PyTorch the mode belongs to the thread
-that sets it: ``no_grad()`` in one thread leaves every other thread recording.
+that sets it: ``no_grad()`` in one thread leaves every other thread recording. The switch itself is the eager
+level's (``autodiff.reverse.set_grad_enabled``), which records tensor operations.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from typing import Any
 
-
-class _Mode(threading.local):
-    enabled = True  # each thread starts recording (the class attribute until the thread sets its own)
-
-
-_MODE = _Mode()
+from autodiff import reverse as _reverse
 
 
 def is_grad_enabled() -> bool:
     """True when tensor operations are recorded for ``backward()`` in this thread."""
-    return _MODE.enabled
+    return _reverse.is_grad_enabled()
 
 
-def _set(mode: bool) -> None:
-    _MODE.enabled = mode
+_set = _reverse.set_grad_enabled
 
 
 class _Switch:

@@ -21,11 +21,10 @@ from typing import Any
 import numpy as np
 
 from autodiff.primitives import REGISTRY, ShapeError, Tracer, apply, primal
-from autodiff.reverse import EAGER, Node
+from autodiff.reverse import EAGER, Node, is_grad_enabled
 from autodiff.reverse import backward as _reverse_sweep
 
 from . import dtypes as _dt
-from .autograd_mode import is_grad_enabled
 
 _P = REGISTRY
 _new = object.__new__
@@ -61,7 +60,7 @@ def _wrap(value, requires_grad: bool = False) -> Tensor:
     t.params = None
     t.name = None
     t.level = EAGER
-    t.partials = None
+    t.saved = None
     t.requires_grad = requires_grad
     t.grad = None
     return t
@@ -109,7 +108,7 @@ class Tensor(Node):
         self.params = None
         self.name = None
         self.level = EAGER
-        self.partials = None
+        self.saved = None
         self.requires_grad = bool(requires_grad)
         self.grad = None
 
@@ -118,9 +117,10 @@ class Tensor(Node):
 
     # --- PyTorch's face on the results of the eager level (autodiff.reverse.Eager) --------------------------
     @classmethod
-    def _result(cls, value, prim, args: tuple, params: dict, record: bool) -> Tensor:
-        """The tensor holding ``prim``'s result: recorded (parents = the inputs that require grad, the
-        others kept as constant arrays) when some input requires grad and grad mode is on."""
+    def _result(cls, value, prim, args: tuple, params: dict, saved) -> Tensor:
+        """The tensor holding an operation's result (autodiff.reverse.Eager): recording ``prim`` (parents =
+        the inputs that require grad, the others kept as constant arrays), or a new leaf when ``prim`` is
+        None (no input requires grad, or grad mode is off)."""
         if type(value) is not np.ndarray:
             value = np.asarray(value)
         if value.dtype is _F64 and _dt._DEFAULT[0] is not _F64:
@@ -131,18 +131,17 @@ class Tensor(Node):
         t.value = value
         t.name = None
         t.level = EAGER
-        t.partials = None
         t.grad = None
-        if record and is_grad_enabled():
-            t.prim = prim
-            t.parents = tuple((a if a.requires_grad else a.value) if isinstance(a, Tensor) else a for a in args)
-            t.params = params
-            t.requires_grad = True
-        else:
-            t.prim = None
+        t.saved = saved
+        t.prim = prim
+        if prim is None:
             t.parents = ()
             t.params = None
             t.requires_grad = False
+        else:
+            t.parents = tuple([(a if a.requires_grad else a.value) if isinstance(a, Tensor) else a for a in args])
+            t.params = params
+            t.requires_grad = True
         return t
 
     # --- data, gradient and flags ---------------------------------------------------------------------

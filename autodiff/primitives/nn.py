@@ -215,10 +215,22 @@ def _ce_jvp(m, ts, xs, y, coef, reduction="mean"):
     return rows if reduction == "none" else m.sum(rows)
 
 
-def _ce_vjp(m, g, xs, y, needs, coef, reduction="mean"):
-    # ∂(−Σ_c coef·log softmax)/∂z = softmax(z)·Σ_c coef − coef, row by row
-    local = _softmax(m, xs[0], -1) * m.sum(coef, axis=-1, keepdims=True) - coef
+def _ce_local_gradient(m, p, coef):
+    """∂(−Σ_c coef·log softmax)/∂z = softmax(z)·Σ_c coef − coef, row by row (p = softmax(z))."""
+    return p * m.sum(coef, axis=-1, keepdims=True) - coef
+
+
+def _ce_vjp(m, g, xs, y, needs, coef, reduction="mean", saved=None):
+    # saved: the local gradient, when the reverse mode kept it from the forward pass (ce_value_and_local)
+    local = _ce_local_gradient(m, _softmax(m, xs[0], -1), coef) if saved is None else saved
     return [_row_adjoint(m, g, reduction, m.shape(coef)[0]) * local]
+
+
+def ce_value_and_local(m, z, coef, reduction="mean"):
+    """(the loss, its local gradient): the forward pass has exp(z − c) and its row sums at hand, so the local
+    gradient costs three cheap operations here, against recomputing the softmax in the backward pass."""
+    logp, e, total = _log_softmax_parts(m, z, -1)
+    return _weighted_rows(m, logp, coef, reduction), _ce_local_gradient(m, e / total, coef)
 
 
 softmax_cross_entropy = register(Primitive("softmax_cross_entropy", _ce, _ce_jvp, _ce_vjp,

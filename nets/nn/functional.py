@@ -301,6 +301,12 @@ def _class_coef(what: str, target, n_classes: int, rows_shape: tuple, dtype, wei
                          f"(the input's shape without the class dimension)")
     t = t.reshape(-1).astype(np.int64, copy=False)
     rows = np.arange(t.size)
+    if weight is None and not label_smoothing and t.size and 0 <= t.min() and t.max() < n_classes \
+            and not (0 <= ignore_index < n_classes and (t == ignore_index).any()):
+        # every row a valid class, nothing weighted or ignored: one-hot rows (times 1/M for the mean)
+        coef = np.zeros((t.size, n_classes), dtype=dtype)
+        coef[rows, t] = 1.0 / t.size if reduction == "mean" else 1.0
+        return coef
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= n_classes))
     if bad.any():
