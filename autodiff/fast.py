@@ -87,12 +87,12 @@ class ScalarRecorder(Recorder):
     __slots__ = ()
 
     def process(self, prim, args: tuple, params: dict):
-        local = None if params else (_LOCALS[prim] if prim in _LOCALS else _local(prim))
-        if local is not None:
-            # (written out for one and two operands: this runs once for every scalar operation)
-            a = args[0]
-            x = a.value if isinstance(a, Tracer) and a.level is self else a
-            if type(x) is float or type(x) is int:
+        # (written out for one and two operands: this runs once for every scalar operation)
+        a = args[0]
+        x = a.value if isinstance(a, Tracer) and a.level is self else a
+        if (type(x) is float or type(x) is int) and not params:
+            local = _LOCALS[prim] if prim in _LOCALS else _local(prim)
+            if local is not None:
                 try:
                     if len(args) == 1:
                         value = prim.impl(MATH, x)
@@ -101,11 +101,11 @@ class ScalarRecorder(Recorder):
                         b = args[1]
                         y = b.value if isinstance(b, Tracer) and b.level is self else b
                         if type(y) is not float and type(y) is not int:
-                            return super().process(prim, args, params)
+                            return Recorder.process(self, prim, args, params)
                         value = prim.impl(MATH, x, y)
                         partials = local(x, y, value)
                 except (ValueError, TypeError, ArithmeticError):
-                    return super().process(prim, args, params)  # the reference path explains it
+                    return Recorder.process(self, prim, args, params)  # the reference path explains it
                 node = object.__new__(ScalarNode)
                 node.value = value
                 node.saved = None
@@ -117,7 +117,7 @@ class ScalarRecorder(Recorder):
                 node.level = self
                 self.tape.append(node)
                 return node
-        return super().process(prim, args, params)
+        return Recorder.process(self, prim, args, params)
 
 
 def sweep_scalars(tape: list, adj: dict, retain: bool) -> bool:
@@ -163,16 +163,16 @@ class ArrayForward(Forward):
         for a in args:
             if isinstance(a, Tracer):
                 if a.level is not self:
-                    return super().process(prim, args, params)
+                    return Recorder.process(self, prim, args, params)
                 x = a.primal
                 t = a.tangent
                 if type(x) is not np.ndarray or type(t) is not np.ndarray or t.ndim != x.ndim:
-                    return super().process(prim, args, params)
+                    return Recorder.process(self, prim, args, params)
             else:
                 x = a
                 t = None
                 if type(x) is not np.ndarray and type(x) is not float and type(x) is not int:
-                    return super().process(prim, args, params)
+                    return Recorder.process(self, prim, args, params)
             xs.append(x)
             ts.append(t)
         y = evaluate(prim, NUMPY, xs, params)
