@@ -113,22 +113,24 @@ optimizer = optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
 scheduler = optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.9)
 
 for epoch in range(1, n_epochs + 1):
+    lr_this_epoch = optimizer.param_groups[0]["lr"]      # the rate every step of this epoch uses
     model.train()
     for x, y in train_loader:
         loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
-    scheduler.step()
+    scheduler.step()                                     # after the epoch: sets the rate for the next one
     val_loss, val_acc = test(model, val_loader, loss_fn)
-    if epoch in (1, n_epochs):
-        print(f"epoch {epoch:2d}: lr {scheduler.get_last_lr()[0]:.2e}, validation loss {val_loss:.4f},"
-              f" accuracy {val_acc:.3f}")
+    if epoch in (1, 2, n_epochs):
+        print(f"epoch {epoch:2d} trained at lr {lr_this_epoch:.2e}; validation loss {val_loss:.4f},"
+              f" accuracy {val_acc:.3f}; next epoch's lr {scheduler.get_last_lr()[0]:.2e}")
 assert val_acc > 0.9 and val_loss < 0.3
+assert abs(lr_this_epoch - 1e-3 * 0.9 ** (n_epochs - 1)) < 1e-15     # epoch 10 used η⁰·γ⁹, not γ¹⁰
 
 with tempfile.TemporaryDirectory() as tmp:
     path = Path(tmp) / "model.npz"
-    nets.save(model.state_dict(), path)                  # .npz, no pickle, written atomically
+    nets.save(model.state_dict(), path)
     reloaded = LogisticRegression(d)
     reloaded.load_state_dict(nets.load(path))
 assert test(reloaded, val_loader, loss_fn) == (val_loss, val_acc)
@@ -167,8 +169,8 @@ assert np.allclose(lin.weight.grad.numpy(), full, atol=1e-12)
 #
 # `fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=..., scheduler=..., metrics=...,
 # callbacks=...)` runs exactly that loop (training mode for the batches, `eval()` and `no_grad()` for
-# validation, the scheduler after each epoch), shows a progress bar unless `progress=False`, stops with a
-# clear error on a NaN loss, and returns a `History` that can plot itself.
+# validation, the scheduler after each epoch) and returns a `History` of the per-epoch numbers, including
+# the learning rate each epoch *trained* at.
 
 # %%
 nets.manual_seed(0)
@@ -207,7 +209,21 @@ nets.manual_seed(0)
 clf = nets.models.LogisticRegression(30, logits=True)
 hist_bc = fit(clf, nn.BCEWithLogitsLoss(), optim.Adam(clf.parameters(), lr=1e-2), loader(X_tr, y_tr, True),
               epochs=30, val_loader=loader(X_va, y_va), metrics=["accuracy", "roc_auc"], progress=False)
-savefig(hist_bc.plot(title="logistic regression, breast cancer"), "09_breast_cancer_history.png")
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+axes[0].plot(hist_bc.epochs, hist_bc["loss"], "o-", ms=3, label="training")
+axes[0].plot(hist_bc.epochs, hist_bc["val_loss"], "s-", ms=3, label="validation")
+axes[0].set_ylabel("binary cross-entropy (nats per tumour)")
+axes[0].set_title("Loss")
+axes[1].plot(hist_bc.epochs, hist_bc["val_accuracy"], "o-", ms=3, label="accuracy")
+axes[1].plot(hist_bc.epochs, hist_bc["val_roc_auc"], "s-", ms=3, label="ROC AUC")
+axes[1].set_ylabel("score on the validation split (0–1)")
+axes[1].set_title("Validation metrics")
+for ax in axes:
+    ax.set_xlabel("epoch")
+    ax.legend()
+fig.suptitle("Logistic regression on breast cancer (Adam, constant η = 0.01)")
+fig.tight_layout()
+savefig(fig, "09_breast_cancer_history.png")
 
 y_hat = clf.predict(nets.tensor(X_te, dtype=nets.float32)).numpy()
 scores = clf.predict_proba(nets.tensor(X_te, dtype=nets.float32)).numpy().ravel()
@@ -262,15 +278,18 @@ acc_d = metrics.accuracy(yd_te, pred_d)
 print(f"digits: test accuracy {acc_d:.3f}, macro F1 {metrics.f1_score(yd_te, pred_d, average='macro'):.3f}")
 assert acc_d >= 0.95 and np.trace(cm_d) == (pred_d == yd_te).sum()
 
-fig, ax = plt.subplots(figsize=(4.5, 4))
+fig, ax = plt.subplots(figsize=(5.5, 4.5))
 ax.imshow(cm_d, cmap="Blues")
 for i in range(10):
     for j in range(10):
         if cm_d[i, j]:
             ax.text(j, i, cm_d[i, j], ha="center", va="center", fontsize=7,
                     color="white" if cm_d[i, j] > cm_d.max() / 2 else "black")
+ax.set_xticks(range(10))
+ax.set_yticks(range(10))
 ax.set_xlabel("predicted digit")
 ax.set_ylabel("true digit")
+fig.colorbar(ax.images[0], ax=ax, label="test images")
 ax.set_title(f"digits MLP, test accuracy {acc_d:.3f}")
 fig.tight_layout()
 savefig(fig, "09_digits_confusion.png")
