@@ -28,6 +28,7 @@ from _figures import savefig  # tutorials/_figures.py
 import autodiff as ad
 import nets
 import nets.nn.functional as F
+from nets import nn
 
 z = np.linspace(-4.0, 4.0, 801)
 
@@ -151,6 +152,15 @@ ax.set_ylabel("|approx − exact GELU|")
 ax.legend()
 fig.tight_layout()
 savefig(fig, "02_gelu_approximations.png")
+
+# %% [markdown]
+# The layer `nn.GELU()` computes the exact form; `nn.GELU(approximate="tanh")` switches to the tanh
+# formula, as PyTorch's option does. The two layers give exactly the two numbers above at z = 1.
+
+# %%
+z1 = nets.tensor([1.0], dtype=nets.float64)
+assert round(float(nn.GELU()(z1).numpy()[0]), 7) == 0.8413447
+assert round(float(nn.GELU(approximate="tanh")(z1).numpy()[0]), 7) == 0.8411920
 
 # %% [markdown]
 # ## Leaky ReLU versus pReLU (quiz 6)

@@ -130,6 +130,45 @@ for name, make, rule in [
 print("Adagrad, RMSprop and SGD (momentum, dampening, weight decay) match their written-out rules")
 
 # %% [markdown]
+# ### Three more options, stepped by hand
+#
+# * **Nesterov** (`SGD(nesterov=True)`): the buffer is b_t = μb_{t−1} + g_t as before, but the step uses
+#   the gradient *plus* the buffer's next push, w_t = w_{t−1} − η(g_t + μb_t) — a look ahead.
+# * **Adagrad's `initial_accumulator_value`** v₀ starts r at v₀ instead of 0, which damps the very
+#   first steps (r₁ = v₀ + g₁² rather than g₁²).
+# * **RMSprop's `momentum` and `centered`**: centring also keeps an average of g, ḡ_t = αḡ_{t−1} +
+#   (1 − α)g_t, and divides by √(r_t − ḡ_t²) + ε, an estimate of the gradient's *standard deviation*;
+#   momentum μ accumulates the scaled step, m_t = μm_{t−1} + g_t/(√· + ε), and moves w by ηm_t.
+
+# %%
+def nesterov_rule(w, g, t, st, lr=0.05, mu=0.9):
+    st["b"] = g if st["b"] is None else mu * st["b"] + g
+    return w - lr * (g + mu * st["b"])
+
+
+def adagrad_v0_rule(w, g, t, st, lr=0.5, v0=0.3, eps=1e-10):
+    st["r"] = (st["r"] if t > 1 else np.full_like(w, v0)) + g ** 2
+    return w - lr * g / (np.sqrt(st["r"]) + eps)
+
+
+def rmsprop_centered_rule(w, g, t, st, lr=0.01, alpha=0.99, eps=1e-8, mu=0.5):
+    st["r"] = alpha * st["r"] + (1 - alpha) * g ** 2
+    st["g"] = alpha * st.get("g", np.zeros_like(w)) + (1 - alpha) * g
+    step = g / (np.sqrt(st["r"] - st["g"] ** 2) + eps)
+    st["m"] = mu * st.get("m", np.zeros_like(w)) + step
+    return w - lr * st["m"]
+
+
+for name, make, rule in [
+    ("SGD nesterov", lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True), nesterov_rule),
+    ("Adagrad v0", lambda p: optim.Adagrad(p, lr=0.5, initial_accumulator_value=0.3), adagrad_v0_rule),
+    ("RMSprop centered", lambda p: optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True), rmsprop_centered_rule),
+]:
+    path, _ = run(make, quad, start, 30)
+    assert np.allclose(path[-1], by_hand(rule, start.copy(), 30), atol=1e-12), name
+print("Nesterov, Adagrad(initial_accumulator_value) and RMSprop(momentum, centered) match by hand")
+
+# %% [markdown]
 # ### Two slips in the lecture's names and defaults (E3, E4)
 #
 # The class is `RMSprop` (lower-case p) in PyTorch and here; `optim.RMSProp` raises AttributeError.

@@ -86,6 +86,16 @@ for bad in [lambda o: sch.PowerLR(o, c=0.5, s=10.0), lambda o: sch.ExponentialDe
         raise AssertionError("a growing schedule was accepted")
 
 # %% [markdown]
+# PyTorch's `LinearLR` has defaults of its own that are easy to trip over: `start_factor=1/3`,
+# `end_factor=1.0`, `total_iters=5`. Left at them, it is a short *warm-up*: the rate starts at a third of
+# η⁰ and climbs back to η⁰ over five epochs — not a decay.
+
+# %%
+warm = lr_curve(lambda o: sch.LinearLR(o), 8)
+assert np.allclose(warm, lr0 * (1 / 3 + (2 / 3) * np.minimum(np.arange(8), 5) / 5), rtol=1e-12)
+print("LinearLR with its defaults:", np.round(warm / lr0, 3), "× η⁰")
+
+# %% [markdown]
 # ## 2. Schedules in current use (quizzes 10 and 11)
 #
 # * **cosine**: η_t = η_min + ½(η_max − η_min)(1 + cos(πt/T)) (`CosineAnnealingLR`).
@@ -231,6 +241,16 @@ layer = nn.Linear(fan_in, fan_out)
 assert np.abs(layer.weight.detach().numpy()).max() <= 1 / math.sqrt(fan_in)
 assert np.abs(layer.bias.detach().numpy()).max() <= 1 / math.sqrt(fan_in)
 assert abs(nn.init.calculate_gain("relu") - math.sqrt(2)) < 1e-15 and nn.init.calculate_gain("tanh") == 5 / 3
+
+# %% [markdown]
+# The plain fillers the lecture's U[−ε, ε] needs, and the two constant ones: `uniform_(t, a, b)`,
+# `zeros_(t)` and `ones_(t)` (a bias is often zeroed, a normalization layer's γ starts at one).
+
+# %%
+u = nn.init.uniform_(nets.empty(2000), a=-0.05, b=0.05).detach().numpy()
+assert -0.05 <= u.min() < -0.049 and 0.049 < u.max() <= 0.05
+assert not nn.init.zeros_(nets.empty(3, 4)).detach().numpy().any()
+assert (nn.init.ones_(nets.empty(5)).detach().numpy() == 1).all()
 
 # %% [markdown]
 # ### Why the scale matters: signals through 20 layers

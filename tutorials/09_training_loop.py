@@ -255,6 +255,33 @@ assert abs(report["accuracy"] - (tp + tn) / cm.sum()) < 1e-12
 # never call `super().__init__()` (E25–E27).
 
 # %% [markdown]
+# Two of those slips can be seen in a few lines. A module whose `__init__` forgets `super().__init__()`
+# fails as soon as it assigns a layer — the base class has not yet set up the registry of parameters
+# that the assignment needs (E26). And the linear-regression stub's `pred` is not the `predict` that
+# its solution, and the test that would call it, expect (E25).
+
+# %%
+class ForgotSuper(nn.Module):
+    def __init__(self):
+        self.linear = nn.Linear(2, 1)       # no super().__init__() first
+
+
+try:
+    ForgotSuper()
+except AttributeError as e:
+    print("E26:", e)
+else:
+    raise AssertionError("a module without super().__init__() was accepted")
+
+
+class StubLinearRegression:                 # the stub's spelling
+    def pred(self, X):
+        return X.sum(axis=1)
+
+
+assert not hasattr(StubLinearRegression(), "predict")    # a caller of .predict() gets AttributeError (E25)
+
+# %% [markdown]
 # The same recipe on the bundled handwritten digits (10 classes) with an MLP, cosine schedule and a
 # confusion matrix per class:
 
