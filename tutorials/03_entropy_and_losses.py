@@ -203,6 +203,22 @@ print(f"BCE sum {bce_sum:.4f} = {losses['sum'].item():.4f}; CE (ignoring one exa
       f" KLDivLoss(batchmean) {kl.item():.4f} = mean KL {true_kl:.4f}")
 
 # %% [markdown]
+# `CrossEntropyLoss(weight=w)` gives class c the weight w_c, for a rare class that matters more. With
+# the default mean, the weighted losses are divided by the sum of the weights used, not by N:
+# L = Σᵢ w_{yᵢ}·(−log p_{i,yᵢ}) / Σᵢ w_{yᵢ}.
+
+# %%
+logits_w = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3], [-1.0, 0.0, 3.0], [1.0, 1.0, 1.0]])
+labels_w = np.array([0, 1, 2, 1])
+class_w = np.array([1.0, 4.0, 0.5])
+log_p = logits_w - np.log(np.exp(logits_w).sum(axis=1, keepdims=True))
+nll = -log_p[np.arange(4), labels_w]
+by_formula = (class_w[labels_w] * nll).sum() / class_w[labels_w].sum()
+weighted_ce = nn.CrossEntropyLoss(weight=nets.tensor(class_w))(nets.tensor(logits_w), nets.tensor(labels_w)).item()
+print(f"weighted cross-entropy {weighted_ce:.6f} (formula {by_formula:.6f}, unweighted {nll.mean():.6f})")
+assert abs(weighted_ce - by_formula) < 1e-12
+
+# %% [markdown]
 # ## Can MSE train logistic regression? (quiz 5)
 #
 # It can be written down — L(w) = (1/N)Σ(σ(wᵀxᵢ) − yᵢ)² — and minimized, but it is a poor choice:
