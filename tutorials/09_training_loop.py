@@ -328,8 +328,9 @@ savefig(fig, "09_digits_confusion.png")
 # bundled); `load_musk(path)` reads its `clean2.data` file: 169 comma-separated fields per line —
 # molecule name, conformation name, 166 features, class. Its rows are *conformations*, many per molecule,
 # and conformations of one molecule are near-duplicates, so a random row split leaks the test set into
-# training. Split **by molecule** with `groups=`. Here a small file in the same format stands in for the
-# real one.
+# training. Split **by molecule** with `groups=`. The real file has 6,598 conformations × 166 features
+# from 102 molecules, 39 of them musks (1,017 musk conformations, about 15 %). Here a small file in the
+# same format stands in for it.
 
 # %%
 with tempfile.TemporaryDirectory() as tmp:
