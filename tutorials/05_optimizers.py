@@ -354,24 +354,40 @@ optimizers = {
     },
 }
 
+minima = {"Rosenbrock": [(1.0, 1.0)], "narrow valley": [(0.0, 0.0)],
+          "saddle": [(0.0, np.sqrt(2.0)), (0.0, -np.sqrt(2.0))]}       # the saddle's two minima, L = −1
+lowest = {"Rosenbrock": 0.0, "narrow valley": 0.0, "saddle": -1.0}
 results = {}
-fig, axes = plt.subplots(1, 3, figsize=(16, 5))
-for ax, (name, (fn, start_pt, steps, (x0, x1, y0, y1))) in zip(axes, landscapes.items()):
+for name, (fn, start_pt, steps, (x0, x1, y0, y1)) in landscapes.items():
+    fig = plt.figure(figsize=(16, 6.4))
+    grid = fig.add_gridspec(2, 4, width_ratios=[1, 1, 1, 1.25])
     gx, gy = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
     zz = fn(np.array([gx, gy]))
     levels = np.logspace(-1, 3.5, 25) if name == "Rosenbrock" else 30
-    ax.contour(gx, gy, zz, levels=levels, cmap="Greys", linewidths=0.6)
-    for opt_name, make in optimizers[name].items():
+    loss_ax = fig.add_subplot(grid[:, 3])
+    for k, (opt_name, make) in enumerate(optimizers[name].items()):
         path, losses = run(make, fn, start_pt, steps)
         results[name, opt_name] = (path, losses)
-        ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, label=opt_name)
-    ax.plot(*start_pt, "ko")
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_title(f"{name} ({steps} steps)")
-    ax.legend(fontsize=7, loc="lower right")
-fig.tight_layout()
-savefig(fig, "05_optimizer_trajectories.png")
+        ax = fig.add_subplot(grid[k // 3, k % 3])
+        ax.contour(gx, gy, zz, levels=levels, cmap="Greys", linewidths=0.5)
+        ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, color=f"C{k}", label="path")
+        ax.plot(*start_pt, "ko", ms=5, label="start")
+        ax.plot(*np.array(minima[name]).T, "r*", ms=12, label="minimum")
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_title(opt_name, fontsize=10)
+        ax.set_xlabel("w₁")
+        ax.set_ylabel("w₂")
+        if k == 0:
+            ax.legend(fontsize=7, loc="lower right")
+        loss_ax.semilogy(np.maximum(np.array(losses) - lowest[name], 1e-16), color=f"C{k}", label=opt_name)
+    loss_ax.set_xlabel("step")
+    loss_ax.set_ylabel("L(w) − L(minimum)")
+    loss_ax.set_title("loss against step")
+    loss_ax.legend(fontsize=8)
+    fig.suptitle(f"Six optimizers, {name} landscape: {steps} steps from the black dot")
+    fig.tight_layout()
+    savefig(fig, f"05_trajectories_{name.replace(' ', '_').lower()}.png")
 
 for (name, opt_name), (path, losses) in results.items():
     print(f"{name:14s} {opt_name:13s} final point {path[-1].round(3)}  loss {losses[-1]:.3g}")
