@@ -140,15 +140,17 @@ axes[0].set_title("the course's schedules (η⁰ = 0.1)")
 for name, rates in [("cosine", cosine), ("warm-up + cosine", warm_cos), ("warm-up, cosine to 10 %, hold", gpt)]:
     axes[1].plot(rates, label=name)
 axes[1].set_title("cosine family")
-axes[2].plot(n, transformer)
-axes[2].axvline(4000, color="grey", ls=":")
+axes[2].plot(n / 1000, transformer * 1e4, label="d_model^−0.5 · min(t^−0.5, t · 4000^−1.5)")
+axes[2].axvline(4, color="grey", ls=":", label="end of warm-up (step 4,000)")
 axes[2].set_title("Transformer (d_model = 512, warm-up 4000)")
-axes[2].set_xlabel("step")
+axes[2].set_xlabel("step (thousands)")
+axes[2].set_ylabel("learning rate (×10⁻⁴)")
+axes[2].legend(fontsize=8)
 for ax in axes[:2]:
     ax.set_xlabel("epoch")
-    ax.legend(fontsize=8)
-for ax in axes:
     ax.set_ylabel("learning rate")
+    ax.legend(fontsize=8)
+fig.suptitle("Learning-rate schedules: the course's, the cosine family, the Transformer's")
 fig.tight_layout()
 savefig(fig, "06_schedules.png")
 
