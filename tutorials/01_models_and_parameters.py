@@ -258,6 +258,47 @@ assert isinstance(list(mlp.children())[-1], nn.Linear)        # no activation af
 print("parameters:", n_params)
 
 # %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch01 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The least-squares line through the five points X1 (x, then the ones column) and Y1, from the normal
+# equations XᵀXw = Xᵀy; return (slope, bias).
+
+# %% tags=["solution"]
+from solutions.ch01 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# Write ``grad_softmax(W, X, Y)``, the softmax-regression gradient by hand, ∇_W = Xᵀ(softmax(XW) − Y) for
+# one-hot Y, and return the function; the check compares it with autodiff on random data.
+
+# %% tags=["solution"]
+from solutions.ch01 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# Repeat X1's x column, so that X has no full column rank, and return (X, w_a, w_b): two different weight
+# vectors with exactly the same loss on Y1.
+
+# %% tags=["solution"]
+from solutions.ch01 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())
+
+# %% [markdown]
 # ## Summary
 #
 # | model | parameters | output | loss (NLL) | gradient |

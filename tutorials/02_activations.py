@@ -213,3 +213,42 @@ assert np.allclose(stable[1], e / e.sum(), atol=1e-15) and np.allclose(stable.su
 # A note on the notes site (E24): its line labelled "Swish(z)" is actually the SwiGLU gate, and its GLU
 # z ⊙ σ(wz + b) is non-standard — the usual GLU multiplies one linear projection of the input by the
 # sigmoid of a *second* projection, (xW + b) ⊙ σ(xV + c).
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch02 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# Where is σ'(z) largest, and how large is it? (autodiff on a grid)
+
+# %% tags=["solution"]
+from solutions.ch02 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# A log-sigmoid that never overflows: log σ(z) = −softplus(−z) = −(max(−z, 0) + log(1 + e^{−|z|})).
+
+# %% tags=["solution"]
+from solutions.ch02 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# GELU's derivative Φ(z) + zφ(z), written by hand, against autodiff; the largest gap.
+
+# %% tags=["solution"]
+from solutions.ch02 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

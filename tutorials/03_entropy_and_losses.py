@@ -286,3 +286,43 @@ for ax, grid, name, unit in [(axes[1], mse_grid, "MSE", "MSE"), (axes[2], np.log
 fig.suptitle("Logistic regression on 40 points: mean squared error against binary cross-entropy")
 fig.tight_layout()
 savefig(fig, "03_mse_vs_bce_surface.png")
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch03 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The entropy of a loaded die (one face has probability ½) in bits, and its perplexity.
+
+# %% tags=["solution"]
+from solutions.ch03 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# KL(p‖q) and KL(q‖p) in nats for p = P3 = (0.7, 0.2, 0.1) and q = Q3 = (0.2, 0.3, 0.5).
+
+# %% tags=["solution"]
+from solutions.ch03 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# The cross-entropy of LOGITS = (2, −1, 0.5, 0) for class 2 with label smoothing ε = 0.1, by hand: the target
+# is (1 − ε)·one-hot + ε/K.
+
+# %% tags=["solution"]
+from solutions.ch03 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

@@ -274,3 +274,44 @@ for name, fn in {"w⁴": lambda w: w ** 4, "w³": lambda w: w ** 3}.items():
     print(f"{name}: L'(0) = {g0}, L''(0) = {float(h0)};  L(±0.1) = {fn(-0.1):.4g}, {fn(0.1):.4g}")
     assert g0 == 0 and float(h0) == 0
 assert (0.1 ** 4 > 0 and (-0.1) ** 4 > 0) and (-0.1) ** 3 < 0   # w⁴: a minimum; w³: not one
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch04 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The largest stable learning rate for L(w) = ½wᵀHw with H = diag(1, 4).
+
+# %% tags=["solution"]
+from solutions.ch04 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# From w = (1, 1), run 50 steps of gradient descent on that L at η = 0.45 and at η = 0.55; return both final
+# distances ‖w‖ to the minimum.
+
+# %% tags=["solution"]
+from solutions.ch04 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# Momentum μ moves the edge to η < 2(1 + μ)/λ_max. With μ = 0.5 (edge 0.75), run 200 steps of SGD with
+# momentum on the same L at η = 0.7 and at η = 0.8; return both final ‖w‖.
+
+# %% tags=["solution"]
+from solutions.ch04 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

@@ -418,3 +418,44 @@ assert y_at_10["Adam"] > 100 * y_at_10["SGD"] and y_at_10["RMSprop"] > 100 * y_a
 assert final_loss("saddle", "Adam") < -0.9                              # found a minimum at y = ±√2 (L = −1)
 assert distance("Rosenbrock", "momentum 0.9", (1, 1)) < distance("Rosenbrock", "SGD", (1, 1))
 assert distance("Rosenbrock", "Adam", (1, 1)) < distance("Rosenbrock", "SGD", (1, 1))
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch05 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# Adam's very first step for the gradient g = (0.001, −5) with η = 0.01 (bias-corrected).
+
+# %% tags=["solution"]
+from solutions.ch05 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# AdamW by hand in numpy: 20 steps (η = 0.05, λ = 0.1) on L = ½wᵀAw, A = diag(1, 10), from w = (1, 1); the
+# decay first, then the Adam step. Return the final w.
+
+# %% tags=["solution"]
+from solutions.ch05 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# Write AdamW as a subclass of ``nets.optim.Optimizer`` (a ``step()`` that loops over ``self.param_groups``
+# and keeps its state in ``self.state``); return the class. The check runs it beside ``optim.AdamW``.
+
+# %% tags=["solution"]
+from solutions.ch05 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

@@ -297,3 +297,43 @@ for name, s in stds.items():
 assert 0.3 < stds["ReLU, Kaiming"][-1] / stds["ReLU, Kaiming"][0] < 3
 assert stds["ReLU, N(0, 0.01²)"][-1] < 1e-12
 assert stds["tanh, Xavier"][-1] > 0.1 and stds["tanh, N(0, 0.01²)"][-1] < 1e-12
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch06 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The learning rate used in epoch 25 (counting from 0) under StepLR(step_size=10, gamma=0.5) from η⁰ = 0.1.
+
+# %% tags=["solution"]
+from solutions.ch06 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# A multiplier for LambdaLR: linear warm-up over 5 epochs, then cosine from 1 down to 0 at epoch 50.
+
+# %% tags=["solution"]
+from solutions.ch06 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# Xavier's uniform bound for a tanh layer with fan_in 300 and fan_out 100 (gain 5/3), and the standard
+# deviation of weights drawn with it.
+
+# %% tags=["solution"]
+from solutions.ch06 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

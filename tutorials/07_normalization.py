@@ -294,3 +294,45 @@ for ax in axes:
 fig.suptitle("A 6-hidden-layer ReLU MLP on digits")
 fig.tight_layout()
 savefig(fig, "07_normalization_training.png")
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch07 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# Batch norm by hand (γ = 1, β = 0, ε = 1e-5, training mode) of the batch BATCH = [[1, 10], [2, 20], [3, 30],
+# [6, 0]].
+
+# %% tags=["solution"]
+from solutions.ch07 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# The running variance of a fresh BatchNorm1d(2) after the batches BATCH, 2·BATCH and BATCH + 1 (momentum 0.1;
+# mind which variance the running average uses).
+
+# %% tags=["solution"]
+from solutions.ch07 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# In evaluation mode batch norm is an affine map y = a·x + c per feature. Train a BatchNorm1d(2) with γ = (2,
+# 0.5), β = (1, −1) on BATCH once, switch it to eval, and return (layer, a, c).
+
+# %% tags=["solution"]
+from solutions.ch07 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

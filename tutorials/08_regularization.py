@@ -155,3 +155,45 @@ for ax in axes:
 fig.suptitle("359 digits, 30 % of their labels wrong: a 2×256 MLP memorizes; dropout and early stopping help")
 fig.tight_layout()
 savefig(fig, "08_regularization_curves.png")
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch08 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# With Dropout(p=0.2), what factor multiplies the surviving units in training?
+
+# %% tags=["solution"]
+from solutions.ch08 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# Early stopping by hand with patience 3 on the validation losses VAL_LOSSES = (0.90, 0.70, 0.61, 0.58, 0.59,
+# 0.57, 0.60, 0.62, 0.63, 0.65, 0.70), epochs counted from 1: return the best epoch and the epoch after which
+# training stops.
+
+# %% tags=["solution"]
+from solutions.ch08 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# L2 weight decay as a cure. For L(w) = ‖Xw − y‖²/(2N), SGD with weight_decay=λ converges to the ridge
+# solution (XᵀX/N + λI)⁻¹Xᵀy/N, whose norm is smaller than least squares'. Return both.
+
+# %% tags=["solution"]
+from solutions.ch08 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

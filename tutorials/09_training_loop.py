@@ -348,3 +348,45 @@ print(musk.data.shape, "conformations of", len(set(musk.groups)), "molecules")
 Xm_tr, Xm_te, gm_tr, gm_te = train_test_split(musk.data, musk.groups, test_size=0.3, groups=musk.groups, seed=0)
 assert not set(gm_tr) & set(gm_te)                 # no molecule on both sides
 assert musk.data.shape == (50, 166) and musk.target.sum() == 20
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch09 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# Precision, recall and F1 of the positive class from the confusion matrix CM = [[50, 10], [5, 35]] (rows:
+# true negative, positive; columns: predicted).
+
+# %% tags=["solution"]
+from solutions.ch09 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# Gradient accumulation with a *mean* loss: two half-batches accumulate twice the full batch's mean gradient,
+# so each half's loss must be scaled by this factor.
+
+# %% tags=["solution"]
+from solutions.ch09 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# A loop with ExponentialLR(γ = 0.8) that records the learning rate each epoch *trained* at (read it before
+# scheduler.step(), not after).
+
+# %% tags=["solution"]
+from solutions.ch09 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

@@ -171,3 +171,44 @@ assert t.outputs[0].value == loss.item()
 loss.backward()
 adjoints = t.reverse()
 assert np.allclose(adjoints["0.weight"], net[0].weight.grad.numpy(), atol=1e-14)   # the same engine, the same numbers
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch10 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The output δ = ∂L/∂a for a sigmoid output with binary cross-entropy, at a = 0.3, t = 1.
+
+# %% tags=["solution"]
+from solutions.ch10 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# The hidden δ_j = h'(a_j)Σ_k w_kj δ_k of a 2 → 2 (tanh) → 1 (identity) network with loss ½(y − t)², weights
+# W1 = [[0.5, −0.3], [0.8, 0.2]] and W2 = [[1.5, −2]], input X = (0.4, −0.7), target T = 0.25.
+
+# %% tags=["solution"]
+from solutions.ch10 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# For a batch, ∂L/∂W = Δᵀ Z (each row of Δ the δ's of one example, each row of Z its inputs). Compute it for a
+# Linear layer with a summed ½-squared error.
+
+# %% tags=["solution"]
+from solutions.ch10 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

@@ -316,6 +316,46 @@ assert np.allclose(jac_forward, jac_reverse, atol=1e-14)
 assert np.allclose(jac_reverse, np.sin(xs) + xs * np.cos(xs), atol=1e-14)
 
 # %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch11 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The tangent trace at (2, 5) with seed (0, 1), by the tangent rules; return v̇₇.
+
+# %% tags=["solution"]
+from solutions.ch11 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# The adjoints of g(x₁, x₂) = x₁ sin x₂ + x₁² at (1, 0.5), by hand: v₃ = sin v₂, v₄ = v₁v₃, v₅ = v₁v₁, v₆ = v₄
+# + v₅. Return (v̄₁, v̄₂).
+
+# %% tags=["solution"]
+from solutions.ch11 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# The step h = 10⁻ᵏ (k = 1 … 12) with the smallest central-difference error for ∂f/∂x₁ of the course's f at
+# (1, 2).
+
+# %% tags=["solution"]
+from solutions.ch11 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())
+
+# %% [markdown]
 # ## Summary
 #
 # * The trace (v₁…v₇) is the graph; forward mode pushes tangents along it once per input, reverse mode
