@@ -306,4 +306,4 @@ check_3(exercise_3())
 # | linear regression | w ∈ ℝ^d | Xw | squared error | Xᵀ(Xw − y) |
 # | logistic regression | w ∈ ℝ^d | σ(Xw) | binary cross-entropy | Xᵀ(σ(Xw) − y) |
 # | softmax regression | W ∈ ℝ^{d×K} | softmax(XW) | cross-entropy | Xᵀ(softmax(XW) − Y) |
-# | MLP | W¹, b¹, …, W³, b³ | H²W³ + b³ | any of the above | backpropagation (chapter 10) |
+# | MLP | W¹, b¹, …, W³, b³ | H²W³ + b³ | any of the above | backpropagation (chapter 11) |

@@ -1,56 +1,59 @@
-"""Chapter 10 · Backpropagation: solutions."""
+"""Chapter 10 · A training recipe: solutions."""
+
+import math
+import tracemalloc
 
 import numpy as np
 
-import autodiff as ad
 import nets
 from nets import nn
+from nets.models import MLP
+from nets.nn.utils import clip_grad_norm_
 
 
 def exercise_1():
-    """Warm-up: the output δ = ∂L/∂a for a sigmoid output with binary cross-entropy, at a = 0.3, t = 1."""
-    return 1 / (1 + np.exp(-0.3)) - 1.0
+    """Warm-up: clip the gradient g = (3, 4) to norm at most 1 by hand."""
+    g = np.array([3.0, 4.0])
+    norm = np.linalg.norm(g)
+    return g * min(1.0, 1.0 / norm)
 
 
-def check_1(delta):
-    loss = lambda a: -ad.log(ad.sigmoid(a))                              # noqa: E731 (t = 1)
-    assert abs(delta - ad.grad(loss)(0.3)) < 1e-14
-
-
-W1 = np.array([[0.5, -0.3], [0.8, 0.2]])      # hidden (2) × input (2): w_ji
-W2 = np.array([[1.5, -2.0]])                  # output (1) × hidden (2)
-X = np.array([0.4, -0.7])
-T = 0.25
+def check_1(clipped):
+    p = nets.tensor([0.0, 0.0], dtype=nets.float64, requires_grad=True)
+    p.grad = nets.tensor([3.0, 4.0], dtype=nets.float64)
+    clip_grad_norm_([p], max_norm=1.0)
+    assert np.allclose(clipped, p.grad.numpy(), atol=1e-7) and np.allclose(clipped, [0.6, 0.8], atol=1e-7)
 
 
 def exercise_2():
-    """The hidden δ_j = h'(a_j)Σ_k w_kj δ_k of a 2 → 2 (tanh) → 1 (identity) network with loss ½(y − t)²,
-    weights W1 = [[0.5, −0.3], [0.8, 0.2]] and W2 = [[1.5, −2]], input X = (0.4, −0.7), target T = 0.25."""
-    a1 = W1 @ X
-    z1 = np.tanh(a1)
-    y = W2 @ z1
-    delta_out = y - T
-    return (1 - z1 ** 2) * (W2.T @ delta_out)
+    """The floor of the double-softmax bug with K = 10 classes: the smallest cross-entropy a model can
+    reach when CrossEntropyLoss receives probabilities in [0, 1] instead of logits."""
+    return math.log(1 + 9 / math.e)
 
 
-def check_2(delta_hidden):
-    def loss(a1):
-        return 0.5 * ad.sum((ad.matmul(W2, ad.tanh(a1)) - T) ** 2)
-    assert np.allclose(delta_hidden, ad.grad(loss)(W1 @ X), atol=1e-14)
+def check_2(floor):
+    best_inputs = nets.tensor(np.eye(10)[:1])                   # probability 1 on the true class, 0 elsewhere
+    assert abs(floor - nn.CrossEntropyLoss()(best_inputs, nets.tensor([0])).item()) < 1e-6
+
+
+def _peak_mib(depth):
+    nets.manual_seed(0)
+    model = MLP([256] + [256] * depth + [10])
+    x = nets.randn(256, 256)
+    tracemalloc.start()
+    out = model(x).sum()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del out
+    return peak / 2 ** 20
 
 
 def exercise_3():
-    """Challenge: for a batch, ∂L/∂W = Δᵀ Z (each row of Δ the δ's of one example, each row of Z its
-    inputs). Compute it for a Linear layer with a summed ½-squared error."""
-    rng = np.random.default_rng(5)
-    Z, Tb = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
-    layer = nn.Linear(4, 3, dtype=nets.float64)
-    W, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
-    delta = Z @ W.T + b - Tb
-    return layer, Z, Tb, delta.T @ Z
+    """Challenge: how much memory does each extra hidden layer (256 units, batch 256, float32) add to the
+    recorded graph? Measure the slope in MiB per layer, and explain it: 256·256·4 bytes is 0.25 MiB, and
+    each layer keeps two such arrays — the Linear layer's output and the ReLU's output."""
+    return (_peak_mib(12) - _peak_mib(4)) / 8
 
 
-def check_3(answer):
-    layer, Z, Tb, grad_w = answer
-    (0.5 * ((layer(nets.tensor(Z)) - nets.tensor(Tb)) ** 2).sum()).backward()
-    assert np.allclose(grad_w, layer.weight.grad.numpy(), atol=1e-12)
+def check_3(mib_per_layer):
+    assert abs(mib_per_layer - 2 * 256 * 256 * 4 / 2 ** 20) < 0.05

@@ -1,65 +1,56 @@
-"""Chapter 11 · Automatic differentiation: solutions."""
-
-import math
+"""Chapter 11 · Backpropagation: solutions."""
 
 import numpy as np
 
 import autodiff as ad
-
-
-def course_f(x1, x2):
-    v3 = x1 * x2
-    v4 = ad.sin(x2)
-    v5 = ad.exp(v3)
-    v6 = v3 - v4
-    return v5 + v6
+import nets
+from nets import nn
 
 
 def exercise_1():
-    """Warm-up: the tangent trace at (2, 5) with seed (0, 1), by the tangent rules; return v̇₇."""
-    x1, x2 = 2.0, 5.0
-    d1, d2 = 0.0, 1.0
-    d3 = d1 * x2 + x1 * d2
-    d4 = d2 * math.cos(x2)
-    d5 = d3 * math.exp(x1 * x2)
-    d6 = d3 - d4
-    return d5 + d6
+    """Warm-up: the output δ = ∂L/∂a for a sigmoid output with binary cross-entropy, at a = 0.3, t = 1."""
+    return 1 / (1 + np.exp(-0.3)) - 1.0
 
 
-def check_1(v7_dot):
-    assert abs(v7_dot - 44054.647927428) < 1e-8
-    assert abs(v7_dot - ad.trace(course_f, 2.0, 5.0).forward("x2").output) < 1e-8
+def check_1(delta):
+    loss = lambda a: -ad.log(ad.sigmoid(a))                              # noqa: E731 (t = 1)
+    assert abs(delta - ad.grad(loss)(0.3)) < 1e-14
 
 
-def g(x1, x2):
-    return x1 * ad.sin(x2) + x1 * x1
+W1 = np.array([[0.5, -0.3], [0.8, 0.2]])      # hidden (2) × input (2): w_ji
+W2 = np.array([[1.5, -2.0]])                  # output (1) × hidden (2)
+X = np.array([0.4, -0.7])
+T = 0.25
 
 
 def exercise_2():
-    """The adjoints of g(x₁, x₂) = x₁ sin x₂ + x₁² at (1, 0.5), by hand: v₃ = sin v₂, v₄ = v₁v₃,
-    v₅ = v₁v₁, v₆ = v₄ + v₅. Return (v̄₁, v̄₂)."""
-    x1, x2 = 1.0, 0.5
-    bar6 = 1.0
-    bar4, bar5 = bar6, bar6
-    bar3 = bar4 * x1
-    bar1 = bar4 * math.sin(x2) + bar5 * 2 * x1          # v₁ has two children: v₄ and v₅ (twice)
-    bar2 = bar3 * math.cos(x2)
-    return bar1, bar2
+    """The hidden δ_j = h'(a_j)Σ_k w_kj δ_k of a 2 → 2 (tanh) → 1 (identity) network with loss ½(y − t)²,
+    weights W1 = [[0.5, −0.3], [0.8, 0.2]] and W2 = [[1.5, −2]], input X = (0.4, −0.7), target T = 0.25."""
+    a1 = W1 @ X
+    z1 = np.tanh(a1)
+    y = W2 @ z1
+    delta_out = y - T
+    return (1 - z1 ** 2) * (W2.T @ delta_out)
 
 
-def check_2(gradient):
-    assert np.allclose(gradient, ad.trace(g, 1.0, 0.5).reverse().gradient, atol=1e-14)
+def check_2(delta_hidden):
+    def loss(a1):
+        return 0.5 * ad.sum((ad.matmul(W2, ad.tanh(a1)) - T) ** 2)
+    assert np.allclose(delta_hidden, ad.grad(loss)(W1 @ X), atol=1e-14)
 
 
 def exercise_3():
-    """Challenge: the step h = 10⁻ᵏ (k = 1 … 12) with the smallest central-difference error for ∂f/∂x₁ of
-    the course's f at (1, 2)."""
-    exact = 2.0 * (1 + math.exp(2.0))
-    f = lambda a: a * 2.0 + math.exp(a * 2.0) - math.sin(2.0)          # noqa: E731
-    errors = {10.0 ** -k: abs((f(1 + 10.0 ** -k) - f(1 - 10.0 ** -k)) / (2 * 10.0 ** -k) - exact)
-              for k in range(1, 13)}
-    return min(errors, key=errors.get)
+    """Challenge: for a batch, ∂L/∂W = Δᵀ Z (each row of Δ the δ's of one example, each row of Z its
+    inputs). Compute it for a Linear layer with a summed ½-squared error."""
+    rng = np.random.default_rng(5)
+    Z, Tb = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
+    layer = nn.Linear(4, 3, dtype=nets.float64)
+    W, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    delta = Z @ W.T + b - Tb
+    return layer, Z, Tb, delta.T @ Z
 
 
-def check_3(h):
-    assert 1e-7 <= h <= 1e-4, "round-off and truncation balance near ∛ε ≈ 10⁻⁵"
+def check_3(answer):
+    layer, Z, Tb, grad_w = answer
+    (0.5 * ((layer(nets.tensor(Z)) - nets.tensor(Tb)) ** 2).sum()).backward()
+    assert np.allclose(grad_w, layer.weight.grad.numpy(), atol=1e-12)

@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 12 · The quiz
+# # 14 · The quiz
 #
 # The course's fourteen quiz questions. Try each one before you look: write your answer down, and for the
 # questions with a number in them, compute it. In the notebook (`make notebooks`) every answer is hidden
@@ -94,7 +94,7 @@ axes[1].set_ylabel("H(θ) in bits")
 for ax in axes:
     ax.legend(fontsize=8, loc="lower right" if ax is axes[0] else "lower center")
 fig.tight_layout()
-savefig(fig, "12_sigmoid_and_binary_entropy.png")
+savefig(fig, "14_sigmoid_and_binary_entropy.png")
 assert ad.sigmoid(0.0) == 0.5 and ad.grad(ad.sigmoid)(0.0) == 0.25
 assert info.binary_entropy(0.5) == 1.0 and info.binary_entropy(0.0) == info.binary_entropy(1.0) == 0.0
 print("Q3 ✓")
@@ -275,7 +275,7 @@ print("Q11 ✓")
 # %% [markdown] tags=["answer"]
 # Forward mode needs one pass per **input** (n passes for the gradient of f: ℝⁿ → ℝ); reverse mode needs
 # one backward pass per **output** — one for a scalar loss — but must store the forward trace (memory).
-# Forward mode wins when outputs far outnumber inputs. (Chapter 11.)
+# Forward mode wins when outputs far outnumber inputs. (Chapter 13.)
 
 # %% tags=["answer"]
 def five_inputs(a, b, c, d, e):

@@ -11,12 +11,12 @@
 # ---
 
 # %% [markdown]
-# # 10 · Backpropagation by hand
+# # 11 · Backpropagation by hand
 #
 # Backpropagation is reverse-mode differentiation specialised to layered networks. Before trusting a
 # library with it, we compute the gradients of a small network ourselves — with nothing but numpy and
 # the δ ("error") messages of the course — and check every number against `nets`, whose gradients come
-# from the general reverse-mode engine of chapter 11.
+# from the general reverse-mode engine of chapter 13.
 #
 # ## The notation
 #
@@ -220,7 +220,7 @@ lines += ["", f"  sum of messages          = {msgs[:, 0].sum():+.4f}",
 text_ax.text(0, 0.95, "\n".join(lines), va="top", family="monospace", fontsize=8.5)
 text_ax.set_axis_off()
 fig.tight_layout()
-savefig(fig, "10_delta_messages.png")
+savefig(fig, "11_delta_messages.png")
 
 # %% [markdown]
 # The network's loss is an ordinary autodiff graph too: `Trace.from_outputs` numbers its operations
@@ -241,7 +241,7 @@ assert np.allclose(adjoints["0.weight"], hand["0.weight"], atol=1e-12)          
 # ## Exercises
 #
 # Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
-# notebook the solution cell is collapsed). Each has a check: `from solutions.ch10 import check_N`,
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch11 import check_N`,
 # then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
 # capitals (`BATCH`, `H`, …) can be imported from there too.
 
@@ -251,7 +251,7 @@ assert np.allclose(adjoints["0.weight"], hand["0.weight"], atol=1e-12)          
 # The output δ = ∂L/∂a for a sigmoid output with binary cross-entropy, at a = 0.3, t = 1.
 
 # %% tags=["solution"]
-from solutions.ch10 import check_1, exercise_1  # noqa: E402
+from solutions.ch11 import check_1, exercise_1  # noqa: E402
 
 check_1(exercise_1())
 
@@ -262,7 +262,7 @@ check_1(exercise_1())
 # W1 = [[0.5, −0.3], [0.8, 0.2]] and W2 = [[1.5, −2]], input X = (0.4, −0.7), target T = 0.25.
 
 # %% tags=["solution"]
-from solutions.ch10 import check_2, exercise_2  # noqa: E402
+from solutions.ch11 import check_2, exercise_2  # noqa: E402
 
 check_2(exercise_2())
 
@@ -273,6 +273,6 @@ check_2(exercise_2())
 # Linear layer with a summed ½-squared error.
 
 # %% tags=["solution"]
-from solutions.ch10 import check_3, exercise_3  # noqa: E402
+from solutions.ch11 import check_3, exercise_3  # noqa: E402
 
 check_3(exercise_3())

@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 11 · Automatic differentiation
+# # 13 · Automatic differentiation
 #
 # The whole course rests on one idea: a program is a graph of primitive operations, and a derivative
 # of the program is assembled from the derivatives of those primitives by the chain rule. This chapter
@@ -81,7 +81,7 @@ assert [v.name for v in t.outputs] == ["v7"]
 # and value.
 
 # %%
-svg_path = t.render(OUT / "11_graph.svg")
+svg_path = t.render(OUT / "13_graph.svg")
 show(svg_path)
 svg = Path(svg_path).read_text(encoding="utf-8")
 assert all(f"v{i}" in svg for i in range(1, 8)) and "exp" in svg and "sin" in svg
@@ -140,7 +140,7 @@ print("v̄3 =", adjoint.equations["v̄3"], "  v̄2 =", adjoint.equations["v̄2"]
 # pass v̄₃·v₂ and v̄₃·v₁ on to its own parents.
 
 # %%
-messages = reverse_sweep_frames(t, "11_reverse_sweep.png", _partial_value)
+messages = reverse_sweep_frames(t, "13_reverse_sweep.png", _partial_value)
 sweep_result = t.reverse()
 received = {}
 for m in messages:
@@ -152,7 +152,7 @@ print("terms arriving at v3:", [round(m["contribution"], 4) for m in messages if
 # The whole adjoint graph in one picture: every node with its adjoint, every edge with its local partial.
 
 # %%
-adj_path = t.render(OUT / "11_graph_adjoint.svg", show="adjoint")
+adj_path = t.render(OUT / "13_graph_adjoint.svg", show="adjoint")
 show(adj_path)
 assert "8.38906" in Path(adj_path).read_text(encoding="utf-8")
 
@@ -255,7 +255,7 @@ ax.set_xlabel("step h (dimensionless, same units as x₁)")
 ax.set_ylabel("|error| of ∂f/∂x₁ at (1, 2)")
 ax.set_title("Finite differences: truncation falls with h, round-off rises")
 ax.legend(fontsize=8, loc="lower left")
-savefig(fig, "11_finite_difference_error.png")
+savefig(fig, "13_finite_difference_error.png")
 for scheme, e in sweep.errors.items():
     best = int(np.argmin(e))
     print(f"{scheme}: best h = {sweep.h[best]:.0e}, error {e[best]:.1e}")
@@ -276,7 +276,7 @@ assert sweep.errors["central"].min() < 1e-9 and sweep.errors["forward"].min() < 
 rows = ad.symbolic.swell_study(max_depth=5)
 for r in rows:
     print(r)
-savefig(ad.symbolic.swell_figure(rows), "11_expression_swell.png")
+savefig(ad.symbolic.swell_figure(rows), "13_expression_swell.png")
 assert rows[-1]["gradient_operations"] > 10 * rows[-1]["trace_operations"]
 assert rows[-1]["gradient_operations_cse"] < rows[-1]["gradient_operations"]
 
@@ -304,7 +304,7 @@ for ax, data, what, title in ((axes[0], study.many_inputs, "number of inputs n",
 axes[0].set_ylabel("time for the whole Jacobian (µs)")
 fig.suptitle("Forward mode's cost grows with the inputs, reverse mode's with the outputs")
 fig.tight_layout()
-savefig(fig, "11_forward_vs_reverse.png")
+savefig(fig, "13_forward_vs_reverse.png")
 assert study.max_disagreement < 1e-12            # both modes give the same Jacobian
 
 # The cost in sweeps, which is what the times reflect: n tangent sweeps against one adjoint sweep.
@@ -319,7 +319,7 @@ assert np.allclose(jac_reverse, np.sin(xs) + xs * np.cos(xs), atol=1e-14)
 # ## Exercises
 #
 # Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
-# notebook the solution cell is collapsed). Each has a check: `from solutions.ch11 import check_N`,
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch13 import check_N`,
 # then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
 # capitals (`BATCH`, `H`, …) can be imported from there too.
 
@@ -329,7 +329,7 @@ assert np.allclose(jac_reverse, np.sin(xs) + xs * np.cos(xs), atol=1e-14)
 # The tangent trace at (2, 5) with seed (0, 1), by the tangent rules; return v̇₇.
 
 # %% tags=["solution"]
-from solutions.ch11 import check_1, exercise_1  # noqa: E402
+from solutions.ch13 import check_1, exercise_1  # noqa: E402
 
 check_1(exercise_1())
 
@@ -340,7 +340,7 @@ check_1(exercise_1())
 # + v₅. Return (v̄₁, v̄₂).
 
 # %% tags=["solution"]
-from solutions.ch11 import check_2, exercise_2  # noqa: E402
+from solutions.ch13 import check_2, exercise_2  # noqa: E402
 
 check_2(exercise_2())
 
@@ -351,7 +351,7 @@ check_2(exercise_2())
 # (1, 2).
 
 # %% tags=["solution"]
-from solutions.ch11 import check_3, exercise_3  # noqa: E402
+from solutions.ch13 import check_3, exercise_3  # noqa: E402
 
 check_3(exercise_3())
 
