@@ -40,16 +40,6 @@ CURRICULUM_ITEMS = (
     + [f"K{i}" for i in range(1, 5)]      # 18. Musk: facts, file format, group split, evaluation
 )
 
-# Items no chapter demonstrates yet (issue 19's remaining work). The test below fails if one of them
-# becomes mapped without leaving this list, or if any other item is unmapped.
-KNOWN_GAPS = {
-    "D1",   # the dojo's layout and its tests README
-    "D3",   # the dojo's numpy LogisticRegression API (fit, predict_proba, predict with a threshold)
-    "K4",   # the Musk homework's evaluation: PR-AUC, molecule-level (multiple-instance) score
-    "E29",  # the dojo promises pytest tests that do not exist; ucimlrepo missing from its requirements
-}
-
-
 def _rows():
     return [m.groupdict() for m in map(ROW.match, README.splitlines()) if m]
 
@@ -65,7 +55,6 @@ def _headings(name: str) -> list[str]:
 
 def test_the_item_list_has_every_curriculum_entry_once():
     assert len(CURRICULUM_ITEMS) == len(set(CURRICULUM_ITEMS)) == 106
-    assert KNOWN_GAPS <= set(CURRICULUM_ITEMS)
 
 
 def test_the_chapters_are_numbered_01_to_n_without_gaps():
@@ -94,10 +83,8 @@ def test_every_curriculum_item_is_mapped_to_a_section():
     mapped = set().union(*(_ids(r["concept"]) for r in _rows()))
     unknown = mapped - set(CURRICULUM_ITEMS)
     assert not unknown, f"the README cites items that are not in the curriculum: {sorted(unknown)}"
-    missing = set(CURRICULUM_ITEMS) - mapped - KNOWN_GAPS
+    missing = set(CURRICULUM_ITEMS) - mapped
     assert not missing, f"curriculum items without a chapter section: {sorted(missing)}"
-    closed = KNOWN_GAPS & mapped
-    assert not closed, f"now mapped, so remove from KNOWN_GAPS: {sorted(closed)}"
 
 
 def test_every_row_names_at_least_one_item():
