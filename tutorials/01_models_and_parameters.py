@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 01 · Models and parameters
 #
+# **What you will learn.** How the three single-layer models (linear, logistic, softmax regression) are
+# built, what their losses are and why, how to derive their gradients by hand, and when the closed form
+# beats gradient descent.
+#
+# **Why it matters.** Every network in this course is these models stacked; their gradients, Xᵀ(prediction −
+# target), reappear in every later chapter.
+#
 # A model is a function with adjustable numbers, its *parameters* w; training picks
 # ŵ = argmin_w L(w) for a loss L measured on data. The three classic single-layer networks —
 # linear, logistic and softmax regression — differ only in the output's link function and the loss

@@ -13,6 +13,12 @@
 # %% [markdown]
 # # 02 · Activation functions
 #
+# **What you will learn.** What each of the course's activation functions looks like, what its derivative
+# is, and which one to use where (sigmoid, tanh, ReLU, Leaky ReLU and pReLU, GELU, softmax).
+#
+# **Why it matters.** The derivative of the activation multiplies every gradient that flows back through a
+# layer; a poor choice makes deep networks stop learning.
+#
 # Without a nonlinearity between them, stacked linear layers collapse into one linear map. The
 # activation g in H = g(XW + b) is what lets a multilayer perceptron bend. This chapter plots the
 # course's activations next to their derivatives — and the derivatives are not typed in: `autodiff`
@@ -85,6 +91,10 @@ for ax, (name, act) in zip(axes.flat, activations.items()):
     ax.axvline(0, color="grey", lw=0.5)
     ax.set_title(name)
     ax.legend(fontsize=8)
+for ax in axes[1]:
+    ax.set_xlabel("pre-activation z")
+for ax in axes[:, 0]:
+    ax.set_ylabel("g(z) and g'(z)")
 fig.suptitle("Activations and their derivatives (reverse-mode autodiff)")
 fig.tight_layout()
 savefig(fig, "02_activations.png")
@@ -116,7 +126,7 @@ assert np.allclose(derivative(gelu, z), Phi + z * phi, atol=1e-14)   # GELU' = �
 
 # %% [markdown]
 # A sigmoid written naively as 1/(1 + exp(−z)) overflows for z = −1000 (exp(1000) = inf); the
-# registry's sigmoid is computed in a form that never exponentiates a large positive number.
+# library's sigmoid is computed in a form that never exponentiates a large positive number.
 
 # %%
 with np.errstate(over="raise", invalid="raise"):   # overflow would be an error here
@@ -149,6 +159,7 @@ ax.semilogy(wide, err_tanh + 1e-18, label="tanh approximation")
 ax.semilogy(wide, err_sig + 1e-18, label="z·σ(1.702 z)")
 ax.set_xlabel("z")
 ax.set_ylabel("|approx − exact GELU|")
+ax.set_title("How far the two GELU approximations are from the exact GELU")
 ax.legend()
 fig.tight_layout()
 savefig(fig, "02_gelu_approximations.png")

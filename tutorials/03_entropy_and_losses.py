@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 03 · Entropy, cross-entropy, KL divergence, perplexity, mutual information
 #
+# **What you will learn.** Entropy, cross-entropy, KL divergence, perplexity and mutual information, the
+# exact conventions of the losses built from them, and why logistic regression is trained with cross-entropy
+# rather than squared error.
+#
+# **Why it matters.** The loss is what training minimizes; knowing what it measures, and how it is
+# normalized, explains both good and bad training curves.
+#
 # The classification losses of chapter 01 carry names from information theory. This chapter builds the
 # vocabulary with `nets.information`, draws the binary-entropy curve, explains why the logistic loss is
 # called *cross*-entropy, and answers "could we train logistic regression with MSE instead?" by

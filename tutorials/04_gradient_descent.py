@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 04 · Gradient descent
 #
+# **What you will learn.** Batch, stochastic and mini-batch gradient descent, how batch size and learning
+# rate trade off, the largest stable learning rate η < 2/λ_max, and what kind of point gradient descent can
+# stop at.
+#
+# **Why it matters.** Every optimizer is gradient descent with refinements; the stability limit tells you
+# when a learning rate is simply too large.
+#
 # Training means finding ŵ = argmin_w L(w). Gradient descent walks downhill:
 #
 # $$w^t = w^{t-1} - \eta\, \nabla L(w^{t-1}).$$

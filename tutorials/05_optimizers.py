@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 05 · Optimizers
 #
+# **What you will learn.** The update rules of momentum, Nesterov, Adagrad, RMSprop, Adam and AdamW, written
+# out and checked against PyTorch's definitions, and how they move on curved, narrow and saddle-shaped
+# losses.
+#
+# **Why it matters.** The optimizer decides how fast, and whether, training converges; the lecture's
+# pseudocode has bugs that this chapter makes visible.
+#
 # Plain gradient descent takes the same step size in every direction. On a loss that is steep one way
 # and flat another it must use a step small enough for the steep direction, and then crawls along the
 # flat one. The optimizers of this chapter fix that in two ways: **momentum** accumulates a velocity, and

@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 06 · Learning-rate schedules and initialization
 #
+# **What you will learn.** The learning-rate schedules of the course and of current practice (warm-up,
+# cosine, the Transformer's), when to step a scheduler, and how to initialize weights so that signals keep
+# their size through many layers.
+#
+# **Why it matters.** A good schedule and a sensible initialization are often the difference between a
+# network that trains and one that does not start.
+#
 # Two choices made before the first gradient step: how the learning rate will change over training,
 # and where the weights start. Both are small lines of code with large effects.
 
@@ -286,8 +293,9 @@ stds = {name: activation_stds(*setup) for name, setup in setups.items()}
 fig, ax = plt.subplots(figsize=(6, 4))
 for name, s in stds.items():
     ax.semilogy(range(1, depth + 1), s, "o-", ms=3, label=name)
-ax.set_xlabel("layer")
-ax.set_ylabel("std of activations")
+ax.set_xlabel("layer (of 20)")
+ax.set_ylabel("standard deviation of the activations")
+ax.set_xticks(range(2, 21, 2))
 ax.set_title("Initialization scale through depth")
 ax.legend(fontsize=8)
 fig.tight_layout()

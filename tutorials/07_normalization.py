@@ -13,6 +13,12 @@
 # %% [markdown]
 # # 07 · Normalization: batch norm and layer norm
 #
+# **What you will learn.** What batch norm and layer norm compute, over which axes, how they behave in
+# training and evaluation, and what normalization does (and does not) do for a deep network.
+#
+# **Why it matters.** Normalization layers are in almost every modern network; their train/eval difference
+# is a classic source of bugs.
+#
 # A layer's inputs shift as the layers before it learn. Normalization layers re-centre and re-scale the
 # pre-activations so that each layer sees inputs of a steady scale, and then let the network choose its
 # own scale back with a learned γ and shift β. The two common kinds differ in **what is averaged over

@@ -13,6 +13,12 @@
 # %% [markdown]
 # # 08 · Regularization: dropout and early stopping
 #
+# **What you will learn.** How to recognize overfitting in the training and validation curves, and how
+# dropout and early stopping counter it.
+#
+# **Why it matters.** A model is only useful on data it has not seen; these are the cheapest ways to keep it
+# so.
+#
 # A network with far more parameters than training examples can memorize them: the training loss keeps
 # falling while the loss on unseen data turns and rises. Two cheap remedies from the course:
 #

@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 09 · The training loop
 #
+# **What you will learn.** The complete training loop with its easily forgotten parts (train/eval modes,
+# no_grad, validation, saving), how to evaluate a classifier properly, and how to do the course's Musk
+# homework end to end.
+#
+# **Why it matters.** This is the loop you will write for every project; most silent training bugs live in
+# the parts the lecture's slide leaves out.
+#
 # Every chapter so far has been a piece of one loop:
 #
 # ```

@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 11 · Backpropagation by hand
 #
+# **What you will learn.** Backpropagation as the course writes it: the δ of each unit, the rule δ_j =
+# h'(a_j)Σ_k w_kj δ_k, and why a weight's gradient is δ at its output end times the activation at its input
+# end.
+#
+# **Why it matters.** This is what `backward()` does for a network, and deriving it once makes gradient bugs
+# and vanishing gradients understandable.
+#
 # Backpropagation is reverse-mode differentiation specialised to layered networks. Before trusting a
 # library with it, we compute the gradients of a small network ourselves — with nothing but numpy and
 # the δ ("error") messages of the course — and check every number against `nets`, whose gradients come

@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 13 · Automatic differentiation
 #
+# **What you will learn.** The course's example differentiated every way the course names — evaluation
+# trace, forward mode (tangents), reverse mode (adjoints), finite differences, symbolic — and what each
+# costs.
+#
+# **Why it matters.** This is the theory under `loss.backward()`, and the reason reverse mode is used to
+# train networks.
+#
 # The whole course rests on one idea: a program is a graph of primitive operations, and a derivative
 # of the program is assembled from the derivatives of those primitives by the chain rule. This chapter
 # takes the course's running example
@@ -104,7 +111,7 @@ assert np.allclose(t_parsed.reverse().gradient, t.reverse().gradient, rtol=1e-15
 # Forward mode carries, next to every value vᵢ, its tangent v̇ᵢ = ∂vᵢ/∂(seed direction), using
 # v̇ᵢ = Σ_parents v̇ⱼ ∂vᵢ/∂vⱼ. The seed (ẋ₁, ẋ₂) = (1, 0) gives ∂f/∂x₁ at the output, the seed (0, 1)
 # gives ∂f/∂x₂: **one sweep per input**. The equations below are not typed in by hand; the table
-# derives each row from the primitive's rule in the registry.
+# derives each row from each operation's own derivative rule.
 
 # %%
 tangent = tables.tangent_table(t)
