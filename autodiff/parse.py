@@ -12,8 +12,10 @@ calls, keywords, lambdas, comprehensions, strings, comparisons, names starting w
 the text reaches ``ast.parse``, and the tree is walked without recursion, so no input can exhaust the stack.
 
 Operations are numbered level by level, the way the course numbers its traces: every operation on the
-inputs alone first, then those one step further, and so on (ties in order of appearance). With
-``order="python"`` they follow Python's own left-to-right evaluation instead.
+inputs alone first, then those one step further, and so on (ties in order of appearance). A run of
+``+`` and ``-`` is summed the way the course sums it too: the two terms that are ready first are combined
+first, so ``x1*x2 + exp(x1*x2) - sin(x2)`` gives the course's v6 = v3 - v4 and v7 = v5 + v6. With
+``order="python"`` the operations follow Python's own left-to-right evaluation, with no regrouping.
 """
 
 from __future__ import annotations
@@ -250,7 +252,94 @@ def parse(text: str, variables: Sequence[str] | None = None, cse: bool = True,
         raise ParseError(f"the expression cannot be read ({type(e).__name__})", None, text) from None
     text_ = text.strip()
     _check(tree, text_, variables)
+    if order == "level":
+        if variables is None:  # in order of first appearance in the text, fixed before any regrouping
+            variables = _names_in_order(tree.body)
+        tree = ast.Expression(body=_regroup_sums(tree.body))
     return _compile(tree, text_, variables, cse, order)
+
+
+def _regroup_sums(root: ast.AST) -> ast.AST:
+    """Rewrite every run of ``+``/``-`` so that the terms ready first (lowest level) are combined first.
+
+    A run a + b - c is a list of signed terms; two terms at a time are joined, always the two with the
+    lowest level (ties in order of appearance), and the sum is a new term one level up, after the others.
+    The leading term of a run is positive, and joining keeps a positive term, so the result never needs
+    a negation. A name or a number is level 0; an operation is one more than its deepest operand.
+    """
+    level: dict[int, int] = {}
+    rebuilt: dict[int, ast.AST] = {}
+    keep: list = []  # every node made here stays alive, so that no id() in `level` is ever reused
+    inner = set()    # the left operand of a + or -: part of a longer run, regrouped with it
+    stack = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if not ready:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(_children(node)))
+            if _is_sum(node) and _is_sum(node.left):
+                inner.add(id(node.left))
+            continue
+        if id(node) in inner:
+            continue
+        if _is_sum(node):
+            terms = _terms(node)
+            new = _join_terms([(level[id(rebuilt[id(t)])], i, sign, rebuilt[id(t)])
+                               for i, (sign, t) in enumerate(terms)], level, keep)
+        elif isinstance(node, ast.BinOp):
+            new = ast.BinOp(left=rebuilt[id(node.left)], op=node.op, right=rebuilt[id(node.right)])
+        elif isinstance(node, ast.UnaryOp):
+            new = ast.UnaryOp(op=node.op, operand=rebuilt[id(node.operand)])
+        elif isinstance(node, ast.Call):
+            new = ast.Call(func=node.func, args=[rebuilt[id(a)] for a in node.args], keywords=[])
+        else:
+            new = node
+        keep.append(new)
+        kids = _children(new)
+        step = 0 if isinstance(new, ast.UnaryOp) and isinstance(new.op, ast.UAdd) else 1
+        level[id(new)] = max((level[id(k)] + step for k in kids), default=0)
+        rebuilt[id(node)] = new
+    return rebuilt[id(root)]
+
+
+def _names_in_order(root: ast.AST) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and node.id not in CONSTANTS:
+            found.setdefault(node.id)
+        stack.extend(reversed(_children(node)))
+    return tuple(found)
+
+
+def _is_sum(node) -> bool:
+    return isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+
+
+def _terms(node) -> list:
+    # The signed terms of a left-nested run: ((a + b) - c) -> [(+1, a), (+1, b), (-1, c)].
+    terms = []
+    while _is_sum(node):
+        terms.append((1 if isinstance(node.op, ast.Add) else -1, node.right))
+        node = node.left
+    terms.append((1, node))
+    return terms[::-1]
+
+
+def _join_terms(terms: list, level: dict, keep: list) -> ast.AST:
+    seq = len(terms)
+    while len(terms) > 1:
+        terms.sort(key=lambda term: term[:2])
+        (la, _, sa, a), (lb, _, sb, b) = sorted(terms[:2], key=lambda term: term[1])  # as they were written
+        if sa < 0 < sb:
+            (sa, a), (sb, b) = (sb, b), (sa, a)
+        node = ast.BinOp(left=a, op=ast.Add() if sa == sb else ast.Sub(), right=b)
+        keep.append(node)
+        level[id(node)] = max(la, lb) + 1
+        terms = terms[2:] + [(level[id(node)], seq, sa, node)]
+        seq += 1
+    return terms[0][3]
 
 
 def _compile(tree, text, variables, cse, order) -> ParsedFunction:

@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 01 · Models and parameters
 #
+# **What you will learn.** How the three single-layer models (linear, logistic, softmax regression) are
+# built, what their losses are and why, how to derive their gradients by hand, and when the closed form
+# beats gradient descent.
+#
+# **Why it matters.** Every network in this course is these models stacked; their gradients, Xᵀ(prediction −
+# target), reappear in every later chapter.
+#
 # A model is a function with adjustable numbers, its *parameters* w; training picks
 # ŵ = argmin_w L(w) for a loss L measured on data. The three classic single-layer networks —
 # linear, logistic and softmax regression — differ only in the output's link function and the loss
@@ -258,6 +265,47 @@ assert isinstance(list(mlp.children())[-1], nn.Linear)        # no activation af
 print("parameters:", n_params)
 
 # %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch01 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The least-squares line through the five points X1 (x, then the ones column) and Y1, from the normal
+# equations XᵀXw = Xᵀy; return (slope, bias).
+
+# %% tags=["solution"]
+from solutions.ch01 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# Write ``grad_softmax(W, X, Y)``, the softmax-regression gradient by hand, ∇_W = Xᵀ(softmax(XW) − Y) for
+# one-hot Y, and return the function; the check compares it with autodiff on random data.
+
+# %% tags=["solution"]
+from solutions.ch01 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# Repeat X1's x column, so that X has no full column rank, and return (X, w_a, w_b): two different weight
+# vectors with exactly the same loss on Y1.
+
+# %% tags=["solution"]
+from solutions.ch01 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())
+
+# %% [markdown]
 # ## Summary
 #
 # | model | parameters | output | loss (NLL) | gradient |
@@ -265,4 +313,4 @@ print("parameters:", n_params)
 # | linear regression | w ∈ ℝ^d | Xw | squared error | Xᵀ(Xw − y) |
 # | logistic regression | w ∈ ℝ^d | σ(Xw) | binary cross-entropy | Xᵀ(σ(Xw) − y) |
 # | softmax regression | W ∈ ℝ^{d×K} | softmax(XW) | cross-entropy | Xᵀ(softmax(XW) − Y) |
-# | MLP | W¹, b¹, …, W³, b³ | H²W³ + b³ | any of the above | backpropagation (chapter 10) |
+# | MLP | W¹, b¹, …, W³, b³ | H²W³ + b³ | any of the above | backpropagation (chapter 11) |

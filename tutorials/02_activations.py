@@ -13,6 +13,12 @@
 # %% [markdown]
 # # 02 · Activation functions
 #
+# **What you will learn.** What each of the course's activation functions looks like, what its derivative
+# is, and which one to use where (sigmoid, tanh, ReLU, Leaky ReLU and pReLU, GELU, softmax).
+#
+# **Why it matters.** The derivative of the activation multiplies every gradient that flows back through a
+# layer; a poor choice makes deep networks stop learning.
+#
 # Without a nonlinearity between them, stacked linear layers collapse into one linear map. The
 # activation g in H = g(XW + b) is what lets a multilayer perceptron bend. This chapter plots the
 # course's activations next to their derivatives — and the derivatives are not typed in: `autodiff`
@@ -28,6 +34,7 @@ from _figures import savefig  # tutorials/_figures.py
 import autodiff as ad
 import nets
 import nets.nn.functional as F
+from nets import nn
 
 z = np.linspace(-4.0, 4.0, 801)
 
@@ -84,6 +91,10 @@ for ax, (name, act) in zip(axes.flat, activations.items()):
     ax.axvline(0, color="grey", lw=0.5)
     ax.set_title(name)
     ax.legend(fontsize=8)
+for ax in axes[1]:
+    ax.set_xlabel("pre-activation z")
+for ax in axes[:, 0]:
+    ax.set_ylabel("g(z) and g'(z)")
 fig.suptitle("Activations and their derivatives (reverse-mode autodiff)")
 fig.tight_layout()
 savefig(fig, "02_activations.png")
@@ -115,7 +126,7 @@ assert np.allclose(derivative(gelu, z), Phi + z * phi, atol=1e-14)   # GELU' = �
 
 # %% [markdown]
 # A sigmoid written naively as 1/(1 + exp(−z)) overflows for z = −1000 (exp(1000) = inf); the
-# registry's sigmoid is computed in a form that never exponentiates a large positive number.
+# library's sigmoid is computed in a form that never exponentiates a large positive number.
 
 # %%
 with np.errstate(over="raise", invalid="raise"):   # overflow would be an error here
@@ -148,9 +159,19 @@ ax.semilogy(wide, err_tanh + 1e-18, label="tanh approximation")
 ax.semilogy(wide, err_sig + 1e-18, label="z·σ(1.702 z)")
 ax.set_xlabel("z")
 ax.set_ylabel("|approx − exact GELU|")
+ax.set_title("How far the two GELU approximations are from the exact GELU")
 ax.legend()
 fig.tight_layout()
 savefig(fig, "02_gelu_approximations.png")
+
+# %% [markdown]
+# The layer `nn.GELU()` computes the exact form; `nn.GELU(approximate="tanh")` switches to the tanh
+# formula, as PyTorch's option does. The two layers give exactly the two numbers above at z = 1.
+
+# %%
+z1 = nets.tensor([1.0], dtype=nets.float64)
+assert round(float(nn.GELU()(z1).numpy()[0]), 7) == 0.8413447
+assert round(float(nn.GELU(approximate="tanh")(z1).numpy()[0]), 7) == 0.8411920
 
 # %% [markdown]
 # ## Leaky ReLU versus pReLU (quiz 6)
@@ -203,3 +224,42 @@ assert np.allclose(stable[1], e / e.sum(), atol=1e-15) and np.allclose(stable.su
 # A note on the notes site (E24): its line labelled "Swish(z)" is actually the SwiGLU gate, and its GLU
 # z ⊙ σ(wz + b) is non-standard — the usual GLU multiplies one linear projection of the input by the
 # sigmoid of a *second* projection, (xW + b) ⊙ σ(xV + c).
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch02 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# Where is σ'(z) largest, and how large is it? (autodiff on a grid)
+
+# %% tags=["solution"]
+from solutions.ch02 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# A log-sigmoid that never overflows: log σ(z) = −softplus(−z) = −(max(−z, 0) + log(1 + e^{−|z|})).
+
+# %% tags=["solution"]
+from solutions.ch02 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# GELU's derivative Φ(z) + zφ(z), written by hand, against autodiff; the largest gap.
+
+# %% tags=["solution"]
+from solutions.ch02 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

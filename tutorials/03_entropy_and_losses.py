@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 03 · Entropy, cross-entropy, KL divergence, perplexity, mutual information
 #
+# **What you will learn.** Entropy, cross-entropy, KL divergence, perplexity and mutual information, the
+# exact conventions of the losses built from them, and why logistic regression is trained with cross-entropy
+# rather than squared error.
+#
+# **Why it matters.** The loss is what training minimizes; knowing what it measures, and how it is
+# normalized, explains both good and bad training curves.
+#
 # The classification losses of chapter 01 carry names from information theory. This chapter builds the
 # vocabulary with `nets.information`, draws the binary-entropy curve, explains why the logistic loss is
 # called *cross*-entropy, and answers "could we train logistic regression with MSE instead?" by
@@ -64,12 +71,13 @@ assert np.all(info.entropy(random_ps) <= math.log2(K) + 1e-12)
 theta = np.linspace(0, 1, 501)
 h = info.binary_entropy(theta)
 fig, ax = plt.subplots(figsize=(5.5, 3.8))
-ax.plot(theta, h)
-ax.plot([0.5], [1.0], "ro")
+ax.plot(theta, h, label="H(θ)")
+ax.plot([0.5], [1.0], "ro", label="maximum: a fair coin")
 ax.annotate("H(0.5) = 1 bit", (0.5, 1.0), xytext=(0.55, 0.8), arrowprops={"arrowstyle": "->"})
 ax.set_xlabel("θ = P(heads)")
 ax.set_ylabel("H(θ) [bits]")
-ax.set_title("Binary entropy")
+ax.set_title("Binary entropy of a coin")
+ax.legend(loc="lower center", fontsize=8)
 fig.tight_layout()
 savefig(fig, "03_binary_entropy.png")
 assert h[0] == 0 and h[-1] == 0 and h[250] == 1.0 and theta[np.argmax(h)] == 0.5
@@ -203,6 +211,22 @@ print(f"BCE sum {bce_sum:.4f} = {losses['sum'].item():.4f}; CE (ignoring one exa
       f" KLDivLoss(batchmean) {kl.item():.4f} = mean KL {true_kl:.4f}")
 
 # %% [markdown]
+# `CrossEntropyLoss(weight=w)` gives class c the weight w_c, for a rare class that matters more. With
+# the default mean, the weighted losses are divided by the sum of the weights used, not by N:
+# L = Σᵢ w_{yᵢ}·(−log p_{i,yᵢ}) / Σᵢ w_{yᵢ}.
+
+# %%
+logits_w = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3], [-1.0, 0.0, 3.0], [1.0, 1.0, 1.0]])
+labels_w = np.array([0, 1, 2, 1])
+class_w = np.array([1.0, 4.0, 0.5])
+log_p = logits_w - np.log(np.exp(logits_w).sum(axis=1, keepdims=True))
+nll = -log_p[np.arange(4), labels_w]
+by_formula = (class_w[labels_w] * nll).sum() / class_w[labels_w].sum()
+weighted_ce = nn.CrossEntropyLoss(weight=nets.tensor(class_w))(nets.tensor(logits_w), nets.tensor(labels_w)).item()
+print(f"weighted cross-entropy {weighted_ce:.6f} (formula {by_formula:.6f}, unweighted {nll.mean():.6f})")
+assert abs(weighted_ce - by_formula) < 1e-12
+
+# %% [markdown]
 # ## Can MSE train logistic regression? (quiz 5)
 #
 # It can be written down — L(w) = (1/N)Σ(σ(wᵀxᵢ) − yᵢ)² — and minimized, but it is a poor choice:
@@ -249,17 +273,63 @@ mu_grid = 1 / (1 + np.exp(-logits))
 mse_grid = ((mu_grid - y_data) ** 2).mean(-1)
 bce_grid = -(y_data * np.log(np.clip(mu_grid, 1e-300, None))
              + (1 - y_data) * np.log(np.clip(1 - mu_grid, 1e-300, None))).mean(-1)
-fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-axes[0].plot(ws, [float(mse_loss(w)) for w in ws], label="MSE")
-axes[0].plot(ws, [float(bce_loss(w)) / 4 for w in ws], label="BCE / 4")
-axes[0].set_xlabel("w (no bias)")
-axes[0].set_title("Loss along w")
-axes[0].legend()
-for ax, grid, name in [(axes[1], mse_grid, "MSE"), (axes[2], np.log(bce_grid), "log BCE")]:
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
+axes[0].plot(ws, [float(mse_loss(w)) for w in ws], label="MSE (left axis)")
+axes[0].set_ylabel("MSE (mean squared error)")
+twin = axes[0].twinx()
+twin.plot(ws, [float(bce_loss(w)) for w in ws], color="C1", label="BCE (right axis)")
+twin.set_ylabel("BCE (nats per example)", color="C1")
+axes[0].set_xlabel("weight w (the bias held at 0)")
+axes[0].set_title("Along w: MSE flattens, BCE keeps its slope")
+lines = axes[0].get_lines() + twin.get_lines()
+axes[0].legend(lines, [line.get_label() for line in lines], loc="upper center", fontsize=8)
+for ax, grid, name, unit in [(axes[1], mse_grid, "MSE", "MSE"), (axes[2], np.log(bce_grid), "BCE",
+                                                                   "ln BCE (log scale, so its range fits)")]:
     cs = ax.contourf(W, B, grid, levels=30, cmap="viridis")
-    fig.colorbar(cs, ax=ax)
-    ax.set_xlabel("w")
-    ax.set_ylabel("b")
-    ax.set_title(f"{name} surface of logistic regression")
+    fig.colorbar(cs, ax=ax, label=unit)
+    ax.set_xlabel("weight w")
+    ax.set_ylabel("bias b")
+    ax.set_title(f"{name} over (w, b)")
+fig.suptitle("Logistic regression on 40 points: mean squared error against binary cross-entropy")
 fig.tight_layout()
 savefig(fig, "03_mse_vs_bce_surface.png")
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch03 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The entropy of a loaded die (one face has probability ½) in bits, and its perplexity.
+
+# %% tags=["solution"]
+from solutions.ch03 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# KL(p‖q) and KL(q‖p) in nats for p = P3 = (0.7, 0.2, 0.1) and q = Q3 = (0.2, 0.3, 0.5).
+
+# %% tags=["solution"]
+from solutions.ch03 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# The cross-entropy of LOGITS = (2, −1, 0.5, 0) for class 2 with label smoothing ε = 0.1, by hand: the target
+# is (1 − ε)·one-hot + ε/K.
+
+# %% tags=["solution"]
+from solutions.ch03 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

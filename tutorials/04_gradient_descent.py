@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 04 · Gradient descent
 #
+# **What you will learn.** Batch, stochastic and mini-batch gradient descent, how batch size and learning
+# rate trade off, the largest stable learning rate η < 2/λ_max, and what kind of point gradient descent can
+# stop at.
+#
+# **Why it matters.** Every optimizer is gradient descent with refinements; the stability limit tells you
+# when a learning rate is simply too large.
+#
 # Training means finding ŵ = argmin_w L(w). Gradient descent walks downhill:
 #
 # $$w^t = w^{t-1} - \eta\, \nabla L(w^{t-1}).$$
@@ -84,7 +91,8 @@ def train(batch_size, lr, epochs, seed=0, dedented=False):
 # 15·8 = 120; SGD takes 15·256 = 3,840 steps, each on one example. Batch GD makes too few steps; SGD makes
 # plenty, but each gradient is so noisy that with a constant η it ends up jittering at a "noise floor"
 # around the minimum; mini-batches sit in between and win here. (Batch GD's exact gradient does allow a
-# much larger η: with η = 0.5 it reaches 10⁻⁸ in the same 15 steps — see the learning-rate panel below.)
+# much larger η: with η = 0.5 it gets within 10⁻⁸ of the minimum in the same 15 steps — see the
+# learning-rate figure in the next section but one.)
 
 # %%
 EPOCHS = 15
@@ -93,8 +101,8 @@ runs = {f"{name} (B = {B})": train(B, 0.05, EPOCHS)
 fig, ax = plt.subplots(figsize=(6.5, 4))
 for name, (hist, _) in runs.items():
     ax.semilogy(hist - full_loss + 1e-12, "o-", ms=3, label=name)
-ax.set_xlabel("epoch")
-ax.set_ylabel("L(w) − L(w*)  (full data)")
+ax.set_xlabel("epoch (one pass over the 256 examples)")
+ax.set_ylabel("excess loss L(w) − L(w*) on all data")
 ax.set_title("Three flavours of gradient descent (η = 0.05)")
 ax.legend(fontsize=8)
 fig.tight_layout()
@@ -122,27 +130,22 @@ print(f"after {EPOCHS} epochs: update per batch {hist_ok[-1] - full_loss:.2e},"
 assert hist_bad[-1] - full_loss > 100 * (hist_ok[-1] - full_loss)
 
 # %% [markdown]
-# ## Batch size and learning rate
+# ## Batch size
 #
 # Smaller batches give noisier gradients; the noise keeps SGD jittering around the minimum unless the
-# learning rate shrinks. Larger learning rates move faster — until they overshoot.
+# learning rate shrinks. Here the learning rate is fixed at 0.05 and only B changes.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+fig, ax = plt.subplots(figsize=(6.5, 4))
 for B in (1, 8, 32, N):
     hist, _ = train(B, 0.05, 10)
-    axes[0].semilogy(hist - full_loss + 1e-12, label=f"B = {B}")
-axes[0].set_title("batch size (η = 0.05)")
-for lr in (0.02, 0.2, 1.0, 1.9):
-    hist, _ = train(N, lr, 10)
-    axes[1].semilogy(hist - full_loss + 1e-12, label=f"η = {lr}" + (" (> 2/λ_max)" if lr > 1.77 else ""))
-axes[1].set_title("learning rate (batch GD)")
-for ax in axes:
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("L(w) − L(w*)")
-    ax.legend(fontsize=8)
+    ax.semilogy(hist - full_loss + 1e-12, "o-", ms=3, label=f"B = {B}")
+ax.set_title("Batch size at a fixed learning rate (η = 0.05)")
+ax.set_xlabel("epoch")
+ax.set_ylabel("excess loss L(w) − L(w*)")
+ax.legend()
 fig.tight_layout()
-savefig(fig, "04_batch_size_and_lr.png")
+savefig(fig, "04_batch_size.png")
 
 # %% [markdown]
 # ## How large may η be? η < 2/λ_max
@@ -158,10 +161,30 @@ assert np.allclose(H, X.T @ X / N, atol=1e-12)
 lam_max = np.linalg.eigvalsh(H).max()
 eta_crit = 2 / lam_max
 print(f"λ_max = {lam_max:.4f}  →  critical learning rate 2/λ_max = {eta_crit:.4f}")
-below, _ = train(N, 0.9 * eta_crit, 60)
-above, _ = train(N, 1.1 * eta_crit, 60)
-print(f"η = 0.9·2/λ: loss {below[-1]:.3g};   η = 1.1·2/λ: loss {above[-1]:.3g}")
-assert below[-1] - full_loss < 1e-6 and above[-1] > 1000 * above[0]
+
+# %% [markdown]
+# Now batch gradient descent at learning rates chosen *from* that number: well below it, at 90 % of it,
+# and 30 % past it. Past the edge the error along the top eigenvector is multiplied by |1 − ηλ_max| =
+# 1.6 every step, so within 30 steps the loss has grown by orders of magnitude.
+
+# %%
+steps = 30
+rates = {"η = 0.05": 0.05, "η = 0.5": 0.5, "η = 0.9 · 2/λ_max": 0.9 * eta_crit, "η = 1.3 · 2/λ_max": 1.3 * eta_crit}
+curves = {name: train(N, lr, steps)[0] - full_loss for name, lr in rates.items()}
+fig, ax = plt.subplots(figsize=(7, 4.2))
+for name, excess_loss in curves.items():
+    ax.semilogy(np.maximum(excess_loss, 1e-16), "o-", ms=3, label=f"{name} ({rates[name]:.3g})")
+ax.set_xlabel("step (batch GD: one step per epoch)")
+ax.set_ylabel("excess loss L(w) − L(w*)")
+ax.set_title(f"Stable below 2/λ_max = {eta_crit:.3f}, divergent above it")
+ax.legend(fontsize=8)
+fig.tight_layout()
+savefig(fig, "04_learning_rate.png")
+for name, excess_loss in curves.items():
+    print(f"{name:18s}: excess loss after 15 steps {excess_loss[15]:.1e}, after {steps}: {excess_loss[-1]:.1e}")
+assert curves["η = 0.5"][15] < 1e-8                                   # the claim in the section above
+assert curves["η = 0.9 · 2/λ_max"][-1] < 1e-6
+assert curves["η = 1.3 · 2/λ_max"][-1] > 100 * curves["η = 1.3 · 2/λ_max"][0]   # diverges, visibly
 
 # %% [markdown]
 # ### The course exercise's default learning rate is past the edge (E28)
@@ -199,9 +222,9 @@ assert losses[-1] < losses[0] / 10
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.semilogy(losses)
 ax.axvline(first_stable, color="grey", ls="--", label="lr/(1+0.1·epoch) < 2/λ_max")
-ax.set_xlabel("epoch")
-ax.set_ylabel("½‖Xw − y‖²")
-ax.set_title("Too large a step: divergence, then recovery")
+ax.set_xlabel("epoch (one full-batch step each)")
+ax.set_ylabel("loss ½‖Xw − y‖² (squared units of y)")
+ax.set_title("The exercise's default: divergence, then recovery (E28)")
 ax.legend()
 fig.tight_layout()
 savefig(fig, "04_stability.png")
@@ -219,16 +242,24 @@ surfaces = {
     "saddle: x² − y²": lambda p: p[0] ** 2 - p[1] ** 2,
 }
 origin = np.zeros(2)
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
 gx, gy = np.meshgrid(np.linspace(-1, 1, 81), np.linspace(-1, 1, 81))
 for ax, (name, fn) in zip(axes, surfaces.items()):
     gradient = ad.grad(fn)(origin)
     eig = np.linalg.eigvalsh(ad.hessian(fn)(origin))
     print(f"{name:20s} ∇ = {gradient}, Hessian eigenvalues {eig}")
     assert np.allclose(gradient, 0)
-    ax.contourf(gx, gy, fn(np.array([gx, gy])), levels=20, cmap="viridis")
-    ax.plot(0, 0, "r*", ms=12)
-    ax.set_title(f"{name}\nλ(H) = {eig.round(1).tolist()}")
+    filled = ax.contourf(gx, gy, fn(np.array([gx, gy])), levels=20, cmap="viridis")
+    ax.plot(0, 0, "r*", ms=12, label="stationary point (0, 0)")
+    ax.set_title(f"{name}\nHessian eigenvalues {eig.round(1).tolist()}")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_aspect("equal")
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+    ax.set_yticks([-1, -0.5, 0, 0.5, 1])
+    fig.colorbar(filled, ax=ax, label="L(x, y)", shrink=0.85)
+axes[0].legend(loc="lower left", fontsize=8)
+fig.suptitle("Where ∇L = 0: the Hessian's eigenvalues tell the kind of point")
 fig.tight_layout()
 savefig(fig, "04_stationary_points.png")
 assert np.all(np.linalg.eigvalsh(ad.hessian(surfaces["minimum: x² + y²"])(origin)) > 0)
@@ -250,3 +281,44 @@ for name, fn in {"w⁴": lambda w: w ** 4, "w³": lambda w: w ** 3}.items():
     print(f"{name}: L'(0) = {g0}, L''(0) = {float(h0)};  L(±0.1) = {fn(-0.1):.4g}, {fn(0.1):.4g}")
     assert g0 == 0 and float(h0) == 0
 assert (0.1 ** 4 > 0 and (-0.1) ** 4 > 0) and (-0.1) ** 3 < 0   # w⁴: a minimum; w³: not one
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch04 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The largest stable learning rate for L(w) = ½wᵀHw with H = diag(1, 4).
+
+# %% tags=["solution"]
+from solutions.ch04 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# From w = (1, 1), run 50 steps of gradient descent on that L at η = 0.45 and at η = 0.55; return both final
+# distances ‖w‖ to the minimum.
+
+# %% tags=["solution"]
+from solutions.ch04 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# Momentum μ moves the edge to η < 2(1 + μ)/λ_max. With μ = 0.5 (edge 0.75), run 200 steps of SGD with
+# momentum on the same L at η = 0.7 and at η = 0.8; return both final ‖w‖.
+
+# %% tags=["solution"]
+from solutions.ch04 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

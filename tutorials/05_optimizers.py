@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 05 · Optimizers
 #
+# **What you will learn.** The update rules of momentum, Nesterov, Adagrad, RMSprop, Adam and AdamW, written
+# out and checked against PyTorch's definitions, and how they move on curved, narrow and saddle-shaped
+# losses.
+#
+# **Why it matters.** The optimizer decides how fast, and whether, training converges; the lecture's
+# pseudocode has bugs that this chapter makes visible.
+#
 # Plain gradient descent takes the same step size in every direction. On a loss that is steep one way
 # and flat another it must use a step small enough for the steep direction, and then crawls along the
 # flat one. The optimizers of this chapter fix that in two ways: **momentum** accumulates a velocity, and
@@ -128,6 +135,45 @@ for name, make, rule in [
     path, _ = run(make, quad, start, 30)
     assert np.allclose(path[-1], by_hand(rule, start.copy(), 30), atol=1e-13), name
 print("Adagrad, RMSprop and SGD (momentum, dampening, weight decay) match their written-out rules")
+
+# %% [markdown]
+# ### Three more options, stepped by hand
+#
+# * **Nesterov** (`SGD(nesterov=True)`): the buffer is b_t = μb_{t−1} + g_t as before, but the step uses
+#   the gradient *plus* the buffer's next push, w_t = w_{t−1} − η(g_t + μb_t) — a look ahead.
+# * **Adagrad's `initial_accumulator_value`** v₀ starts r at v₀ instead of 0, which damps the very
+#   first steps (r₁ = v₀ + g₁² rather than g₁²).
+# * **RMSprop's `momentum` and `centered`**: centring also keeps an average of g, ḡ_t = αḡ_{t−1} +
+#   (1 − α)g_t, and divides by √(r_t − ḡ_t²) + ε, an estimate of the gradient's *standard deviation*;
+#   momentum μ accumulates the scaled step, m_t = μm_{t−1} + g_t/(√· + ε), and moves w by ηm_t.
+
+# %%
+def nesterov_rule(w, g, t, st, lr=0.05, mu=0.9):
+    st["b"] = g if st["b"] is None else mu * st["b"] + g
+    return w - lr * (g + mu * st["b"])
+
+
+def adagrad_v0_rule(w, g, t, st, lr=0.5, v0=0.3, eps=1e-10):
+    st["r"] = (st["r"] if t > 1 else np.full_like(w, v0)) + g ** 2
+    return w - lr * g / (np.sqrt(st["r"]) + eps)
+
+
+def rmsprop_centered_rule(w, g, t, st, lr=0.01, alpha=0.99, eps=1e-8, mu=0.5):
+    st["r"] = alpha * st["r"] + (1 - alpha) * g ** 2
+    st["g"] = alpha * st.get("g", np.zeros_like(w)) + (1 - alpha) * g
+    step = g / (np.sqrt(st["r"] - st["g"] ** 2) + eps)
+    st["m"] = mu * st.get("m", np.zeros_like(w)) + step
+    return w - lr * st["m"]
+
+
+for name, make, rule in [
+    ("SGD nesterov", lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True), nesterov_rule),
+    ("Adagrad v0", lambda p: optim.Adagrad(p, lr=0.5, initial_accumulator_value=0.3), adagrad_v0_rule),
+    ("RMSprop centered", lambda p: optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True), rmsprop_centered_rule),
+]:
+    path, _ = run(make, quad, start, 30)
+    assert np.allclose(path[-1], by_hand(rule, start.copy(), 30), atol=1e-12), name
+print("Nesterov, Adagrad(initial_accumulator_value) and RMSprop(momentum, centered) match by hand")
 
 # %% [markdown]
 # ### Two slips in the lecture's names and defaults (E3, E4)
@@ -315,24 +361,40 @@ optimizers = {
     },
 }
 
+minima = {"Rosenbrock": [(1.0, 1.0)], "narrow valley": [(0.0, 0.0)],
+          "saddle": [(0.0, np.sqrt(2.0)), (0.0, -np.sqrt(2.0))]}       # the saddle's two minima, L = −1
+lowest = {"Rosenbrock": 0.0, "narrow valley": 0.0, "saddle": -1.0}
 results = {}
-fig, axes = plt.subplots(1, 3, figsize=(16, 5))
-for ax, (name, (fn, start_pt, steps, (x0, x1, y0, y1))) in zip(axes, landscapes.items()):
+for name, (fn, start_pt, steps, (x0, x1, y0, y1)) in landscapes.items():
+    fig = plt.figure(figsize=(16, 6.4))
+    grid = fig.add_gridspec(2, 4, width_ratios=[1, 1, 1, 1.25])
     gx, gy = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
     zz = fn(np.array([gx, gy]))
     levels = np.logspace(-1, 3.5, 25) if name == "Rosenbrock" else 30
-    ax.contour(gx, gy, zz, levels=levels, cmap="Greys", linewidths=0.6)
-    for opt_name, make in optimizers[name].items():
+    loss_ax = fig.add_subplot(grid[:, 3])
+    for k, (opt_name, make) in enumerate(optimizers[name].items()):
         path, losses = run(make, fn, start_pt, steps)
         results[name, opt_name] = (path, losses)
-        ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, label=opt_name)
-    ax.plot(*start_pt, "ko")
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_title(f"{name} ({steps} steps)")
-    ax.legend(fontsize=7, loc="lower right")
-fig.tight_layout()
-savefig(fig, "05_optimizer_trajectories.png")
+        ax = fig.add_subplot(grid[k // 3, k % 3])
+        ax.contour(gx, gy, zz, levels=levels, cmap="Greys", linewidths=0.5)
+        ax.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1, color=f"C{k}", label="path")
+        ax.plot(*start_pt, "ko", ms=5, label="start")
+        ax.plot(*np.array(minima[name]).T, "r*", ms=12, label="minimum")
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_title(opt_name, fontsize=10)
+        ax.set_xlabel("w₁")
+        ax.set_ylabel("w₂")
+        if k == 0:
+            ax.legend(fontsize=7, loc="lower right")
+        loss_ax.semilogy(np.maximum(np.array(losses) - lowest[name], 1e-16), color=f"C{k}", label=opt_name)
+    loss_ax.set_xlabel("step")
+    loss_ax.set_ylabel("L(w) − L(minimum)")
+    loss_ax.set_title("loss against step")
+    loss_ax.legend(fontsize=8)
+    fig.suptitle(f"Six optimizers, {name} landscape: {steps} steps from the black dot")
+    fig.tight_layout()
+    savefig(fig, f"05_trajectories_{name.replace(' ', '_').lower()}.png")
 
 for (name, opt_name), (path, losses) in results.items():
     print(f"{name:14s} {opt_name:13s} final point {path[-1].round(3)}  loss {losses[-1]:.3g}")
@@ -363,3 +425,44 @@ assert y_at_10["Adam"] > 100 * y_at_10["SGD"] and y_at_10["RMSprop"] > 100 * y_a
 assert final_loss("saddle", "Adam") < -0.9                              # found a minimum at y = ±√2 (L = −1)
 assert distance("Rosenbrock", "momentum 0.9", (1, 1)) < distance("Rosenbrock", "SGD", (1, 1))
 assert distance("Rosenbrock", "Adam", (1, 1)) < distance("Rosenbrock", "SGD", (1, 1))
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch05 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# Adam's very first step for the gradient g = (0.001, −5) with η = 0.01 (bias-corrected).
+
+# %% tags=["solution"]
+from solutions.ch05 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# AdamW by hand in numpy: 20 steps (η = 0.05, λ = 0.1) on L = ½wᵀAw, A = diag(1, 10), from w = (1, 1); the
+# decay first, then the Adam step. Return the final w.
+
+# %% tags=["solution"]
+from solutions.ch05 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# Write AdamW as a subclass of ``nets.optim.Optimizer`` (a ``step()`` that loops over ``self.param_groups``
+# and keeps its state in ``self.state``); return the class. The check runs it beside ``optim.AdamW``.
+
+# %% tags=["solution"]
+from solutions.ch05 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

@@ -13,6 +13,13 @@
 # %% [markdown]
 # # 06 · Learning-rate schedules and initialization
 #
+# **What you will learn.** The learning-rate schedules of the course and of current practice (warm-up,
+# cosine, the Transformer's), when to step a scheduler, and how to initialize weights so that signals keep
+# their size through many layers.
+#
+# **Why it matters.** A good schedule and a sensible initialization are often the difference between a
+# network that trains and one that does not start.
+#
 # Two choices made before the first gradient step: how the learning rate will change over training,
 # and where the weights start. Both are small lines of code with large effects.
 
@@ -86,6 +93,16 @@ for bad in [lambda o: sch.PowerLR(o, c=0.5, s=10.0), lambda o: sch.ExponentialDe
         raise AssertionError("a growing schedule was accepted")
 
 # %% [markdown]
+# PyTorch's `LinearLR` has defaults of its own that are easy to trip over: `start_factor=1/3`,
+# `end_factor=1.0`, `total_iters=5`. Left at them, it is a short *warm-up*: the rate starts at a third of
+# η⁰ and climbs back to η⁰ over five epochs — not a decay.
+
+# %%
+warm = lr_curve(lambda o: sch.LinearLR(o), 8)
+assert np.allclose(warm, lr0 * (1 / 3 + (2 / 3) * np.minimum(np.arange(8), 5) / 5), rtol=1e-12)
+print("LinearLR with its defaults:", np.round(warm / lr0, 3), "× η⁰")
+
+# %% [markdown]
 # ## 2. Schedules in current use (quizzes 10 and 11)
 #
 # * **cosine**: η_t = η_min + ½(η_max − η_min)(1 + cos(πt/T)) (`CosineAnnealingLR`).
@@ -130,15 +147,17 @@ axes[0].set_title("the course's schedules (η⁰ = 0.1)")
 for name, rates in [("cosine", cosine), ("warm-up + cosine", warm_cos), ("warm-up, cosine to 10 %, hold", gpt)]:
     axes[1].plot(rates, label=name)
 axes[1].set_title("cosine family")
-axes[2].plot(n, transformer)
-axes[2].axvline(4000, color="grey", ls=":")
+axes[2].plot(n / 1000, transformer * 1e4, label="d_model^−0.5 · min(t^−0.5, t · 4000^−1.5)")
+axes[2].axvline(4, color="grey", ls=":", label="end of warm-up (step 4,000)")
 axes[2].set_title("Transformer (d_model = 512, warm-up 4000)")
-axes[2].set_xlabel("step")
+axes[2].set_xlabel("step (thousands)")
+axes[2].set_ylabel("learning rate (×10⁻⁴)")
+axes[2].legend(fontsize=8)
 for ax in axes[:2]:
     ax.set_xlabel("epoch")
-    ax.legend(fontsize=8)
-for ax in axes:
     ax.set_ylabel("learning rate")
+    ax.legend(fontsize=8)
+fig.suptitle("Learning-rate schedules: the course's, the cosine family, the Transformer's")
 fig.tight_layout()
 savefig(fig, "06_schedules.png")
 
@@ -233,6 +252,16 @@ assert np.abs(layer.bias.detach().numpy()).max() <= 1 / math.sqrt(fan_in)
 assert abs(nn.init.calculate_gain("relu") - math.sqrt(2)) < 1e-15 and nn.init.calculate_gain("tanh") == 5 / 3
 
 # %% [markdown]
+# The plain fillers the lecture's U[−ε, ε] needs, and the two constant ones: `uniform_(t, a, b)`,
+# `zeros_(t)` and `ones_(t)` (a bias is often zeroed, a normalization layer's γ starts at one).
+
+# %%
+u = nn.init.uniform_(nets.empty(2000), a=-0.05, b=0.05).detach().numpy()
+assert -0.05 <= u.min() < -0.049 and 0.049 < u.max() <= 0.05
+assert not nn.init.zeros_(nets.empty(3, 4)).detach().numpy().any()
+assert (nn.init.ones_(nets.empty(5)).detach().numpy() == 1).all()
+
+# %% [markdown]
 # ### Why the scale matters: signals through 20 layers
 #
 # Push a batch through 20 layers of width 256 and watch the standard deviation of the activations. With
@@ -264,8 +293,9 @@ stds = {name: activation_stds(*setup) for name, setup in setups.items()}
 fig, ax = plt.subplots(figsize=(6, 4))
 for name, s in stds.items():
     ax.semilogy(range(1, depth + 1), s, "o-", ms=3, label=name)
-ax.set_xlabel("layer")
-ax.set_ylabel("std of activations")
+ax.set_xlabel("layer (of 20)")
+ax.set_ylabel("standard deviation of the activations")
+ax.set_xticks(range(2, 21, 2))
 ax.set_title("Initialization scale through depth")
 ax.legend(fontsize=8)
 fig.tight_layout()
@@ -275,3 +305,43 @@ for name, s in stds.items():
 assert 0.3 < stds["ReLU, Kaiming"][-1] / stds["ReLU, Kaiming"][0] < 3
 assert stds["ReLU, N(0, 0.01²)"][-1] < 1e-12
 assert stds["tanh, Xavier"][-1] > 0.1 and stds["tanh, N(0, 0.01²)"][-1] < 1e-12
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch06 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The learning rate used in epoch 25 (counting from 0) under StepLR(step_size=10, gamma=0.5) from η⁰ = 0.1.
+
+# %% tags=["solution"]
+from solutions.ch06 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# A multiplier for LambdaLR: linear warm-up over 5 epochs, then cosine from 1 down to 0 at epoch 50.
+
+# %% tags=["solution"]
+from solutions.ch06 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# Xavier's uniform bound for a tanh layer with fan_in 300 and fan_out 100 (gain 5/3), and the standard
+# deviation of weights drawn with it.
+
+# %% tags=["solution"]
+from solutions.ch06 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

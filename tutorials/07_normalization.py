@@ -13,6 +13,12 @@
 # %% [markdown]
 # # 07 · Normalization: batch norm and layer norm
 #
+# **What you will learn.** What batch norm and layer norm compute, over which axes, how they behave in
+# training and evaluation, and what normalization does (and does not) do for a deep network.
+#
+# **Why it matters.** Normalization layers are in almost every modern network; their train/eval difference
+# is a classic source of bugs.
+#
 # A layer's inputs shift as the layers before it learn. Normalization layers re-centre and re-scale the
 # pre-activations so that each layer sees inputs of a steady scale, and then let the network choose its
 # own scale back with a learned γ and shift β. The two common kinds differ in **what is averaged over
@@ -159,12 +165,58 @@ print(f"example 0's output moves by {bn_change:.3f} under batch norm, {ln_change
 assert bn_change > 0.5 and ln_change == 0
 
 # %% [markdown]
-# ## 4. Effect on training a deeper network
+# ### Which axes are averaged: a picture
 #
-# An MLP with six hidden ReLU layers of 64 units on the bundled handwritten digits (8×8 images,
-# 10 classes), trained for 5 epochs with SGD + momentum from PyTorch's default initialization. Without
-# normalization the signal shrinks through the layers and training barely starts in this budget; with
-# either normalization it trains at once.
+# Lay a batch out as a table, examples down, features across. Batch norm takes the mean and variance
+# down each **column** (one pair per feature); layer norm takes them along each **row** (one pair per
+# example). For a sequence batch of shape (N, C, L), batch norm averages over N *and* L for each channel C.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+table = rng.normal(size=(6, 5))
+for ax, kind in zip(axes, ("batch norm", "layer norm")):
+    ax.imshow(table, cmap="Greys", alpha=0.25, aspect="auto")
+    if kind == "batch norm":
+        ax.add_patch(plt.Rectangle((1.5, -0.5), 1, 6, fill=False, ec="C0", lw=3))
+        ax.set_title("batch norm: μᵢ, σᵢ² down a column\n(over the batch, one pair per feature i)", color="C0")
+    else:
+        ax.add_patch(plt.Rectangle((-0.5, 1.5), 5, 1, fill=False, ec="C1", lw=3))
+        ax.set_title("layer norm: μₙ, σₙ² along a row\n(over the features, one pair per example n)", color="C1")
+    ax.set_xticks(range(5), [f"{i + 1}" for i in range(5)])
+    ax.set_yticks(range(6), [f"{n + 1}" for n in range(6)])
+    ax.set_xlabel("feature i")
+    ax.set_ylabel("example n in the batch")
+fig.suptitle("What each normalization averages over (one highlighted group of numbers)")
+fig.tight_layout()
+savefig(fig, "07_norm_axes.png")
+
+# %% [markdown]
+# Both layers also take the shapes PyTorch's do. `BatchNorm1d(C)` accepts a batch of sequences (N, C, L)
+# and averages each channel over N and L together; `LayerNorm(M, bias=False)` keeps the per-feature γ but
+# drops β.
+
+# %%
+seq = rng.normal(loc=2.0, size=(4, 3, 7))                       # N = 4 sequences, C = 3 channels, L = 7
+bn_seq = nn.BatchNorm1d(3, dtype=nets.float64)
+out_seq = bn_seq(nets.tensor(seq)).detach().numpy()
+mu_c, var_c = seq.mean(axis=(0, 2), keepdims=True), seq.var(axis=(0, 2), keepdims=True)
+assert np.allclose(out_seq, (seq - mu_c) / np.sqrt(var_c + 1e-5), atol=1e-12)
+ln_nobias = nn.LayerNorm(M, bias=False)
+assert ln_nobias.bias is None and [n for n, _ in ln_nobias.named_parameters()] == ["weight"]
+
+# %% [markdown]
+# ## 4. Deep ReLU networks: initialization first, then normalization
+#
+# A common story says a deep network "needs" normalization to train. Take an MLP with six hidden ReLU
+# layers of 64 units on the bundled digits (8×8 images, 10 classes), SGD with momentum, 5 epochs, and
+# change **one thing at a time**.
+#
+# **Experiment A: the initialization.** No normalization anywhere. With PyTorch's default `Linear`
+# initialization, U(−1/√fan_in, 1/√fan_in), each layer multiplies a ReLU signal's mean square by about
+# fan_in · 1/(3·fan_in) · ½ = 1/6, so six layers shrink its size about √(6⁶) ≈ 15-fold: the network's
+# output is nearly constant and the loss sits at ln 10, the loss of guessing uniformly. With Kaiming
+# initialization (variance 2/fan_in, which keeps a ReLU signal's size from layer to layer) the *same*
+# network trains well, normalization or not.
 
 # %%
 X, y = load_digits(return_X_y=True)
@@ -174,30 +226,119 @@ X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
 train_ds = TensorDataset(nets.tensor(X_train, dtype=nets.float32), nets.tensor(y_train))
 val_loader = DataLoader(TensorDataset(nets.tensor(X_val, dtype=nets.float32), nets.tensor(y_val)), batch_size=512)
 
-histories = {}
-for norm in (None, "batch", "layer"):
+
+def run(norm, init, lr, epochs=5):
+    """Train the 6-hidden-layer MLP; return per-epoch training losses (nan once it has diverged) and the
+    final validation accuracy."""
     nets.manual_seed(0)
     model = MLP([64] + [64] * 6 + [10], activation="relu", norm=norm)
-    train_loader = DataLoader(train_ds, batch_size=64, shuffle=True, generator=nets.Generator().manual_seed(0))
-    histories[norm] = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.02, momentum=0.9),
-                          train_loader, epochs=5, val_loader=val_loader, metrics=["accuracy"], progress=False)
+    if init == "kaiming":
+        for layer in model.modules():
+            if isinstance(layer, nn.Linear):
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                nn.init.zeros_(layer.bias)
+    optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    loader = DataLoader(train_ds, batch_size=64, shuffle=True, generator=nets.Generator().manual_seed(0))
+    losses, accuracy = [], float("nan")
+    for _ in range(epochs):
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):          # the diverging run overflows
+                h = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=1, val_loader=val_loader,
+                        metrics=["accuracy"], progress=False)
+        except (FloatingPointError, RuntimeError, ValueError):   # fit stops on a NaN loss
+            losses += [float("nan")] * (epochs - len(losses))
+            return losses, float("nan")
+        losses.append(h["loss"][-1])
+        accuracy = h["val_accuracy"][-1]
+    return losses, accuracy
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-for norm, h in histories.items():
-    label = {None: "no normalization", "batch": "BatchNorm1d", "layer": "LayerNorm"}[norm]
-    axes[0].plot(h.epochs, h["loss"], "o-", label=label)
-    axes[1].plot(h.epochs, h["val_accuracy"], "o-", label=label)
-axes[0].set_ylabel("training loss")
-axes[1].set_ylabel("validation accuracy")
+
+experiment_a = {init: run(None, init, lr=0.02) for init in ("default", "kaiming")}
+for init, (losses, acc) in experiment_a.items():
+    print(f"no normalization, {init:7s} init: final training loss {losses[-1]:.3f}, validation accuracy {acc:.3f}")
+assert abs(experiment_a["default"][0][-1] - np.log(10)) < 0.05      # stuck at chance: ln 10
+assert experiment_a["kaiming"][1] > 0.9                              # same net, better init: trains
+
+# %% [markdown]
+# **Experiment B: normalization.** Now start every network from Kaiming initialization, so that all of
+# them *can* train, and raise the learning rate from 0.02 to 0.2. Without normalization the updates
+# grow the activations layer after layer until the loss overflows (NaN) within the first epoch. Batch norm
+# and layer norm re-scale every layer's pre-activations on each step, so the large step is harmless.
+# That is what normalization buys: training that tolerates larger steps and poorer initial scales. (It
+# also rescues the default initialization of experiment A — the third group of numbers below.)
+
+# %%
+experiment_b = {norm: run(norm, "kaiming", lr=0.2) for norm in (None, "batch", "layer")}
+rescue = {norm: run(norm, "default", lr=0.02) for norm in ("batch", "layer")}
+for norm, (losses, acc) in experiment_b.items():
+    print(f"Kaiming init, η = 0.2, {str(norm):5s} norm: training losses {np.round(losses, 3)}, accuracy {acc:.3f}")
+for norm, (losses, acc) in rescue.items():
+    print(f"default init, η = 0.02, {norm} norm: final training loss {losses[-1]:.3f}, accuracy {acc:.3f}")
+assert np.isnan(experiment_b[None][0][-1])                                  # diverged
+assert experiment_b["batch"][1] > 0.85 and experiment_b["layer"][1] > 0.85   # trained
+assert all(acc > 0.9 for _, acc in rescue.values())
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+epochs = np.arange(1, 6)
+for init, (losses, _) in experiment_a.items():
+    axes[0].plot(epochs, losses, "o-", label=f"{'PyTorch default' if init == 'default' else 'Kaiming'} init")
+axes[0].axhline(np.log(10), color="grey", ls=":", label="ln 10: uniform guessing")
+axes[0].set_title("A. No normalization, η = 0.02: only the initialization differs")
+names = {None: "no normalization", "batch": "BatchNorm1d", "layer": "LayerNorm"}
+for norm, (losses, _) in experiment_b.items():
+    line, = axes[1].plot(epochs, losses, "o-", label=names[norm])
+    diverged = np.isnan(losses)
+    if diverged.any():
+        axes[1].plot(epochs[diverged], [1.9] * int(diverged.sum()), "x", color=line.get_color(), ms=9,
+                     label="no normalization: loss is NaN (diverged)")
+axes[1].set_title("B. Kaiming init, η = 0.2: only the normalization differs")
 for ax in axes:
     ax.set_xlabel("epoch")
-    ax.legend()
-fig.suptitle("6 hidden ReLU layers on digits")
+    ax.set_ylabel("training loss (cross-entropy, nats)")
+    ax.set_xticks(epochs)
+    ax.legend(fontsize=8)
+fig.suptitle("A 6-hidden-layer ReLU MLP on digits")
 fig.tight_layout()
 savefig(fig, "07_normalization_training.png")
 
-for norm, h in histories.items():
-    print(f"{str(norm):5s} final training loss {h['loss'][-1]:.3f}, validation accuracy {h['val_accuracy'][-1]:.3f}")
-assert histories[None]["val_accuracy"][-1] < 0.5
-assert histories["batch"]["val_accuracy"][-1] > 0.9 and histories["layer"]["val_accuracy"][-1] > 0.9
-assert max(histories["batch"]["loss"][-1], histories["layer"]["loss"][-1]) < 0.3 * histories[None]["loss"][-1]
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch07 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# Batch norm by hand (γ = 1, β = 0, ε = 1e-5, training mode) of the batch BATCH = [[1, 10], [2, 20], [3, 30],
+# [6, 0]].
+
+# %% tags=["solution"]
+from solutions.ch07 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# The running variance of a fresh BatchNorm1d(2) after the batches BATCH, 2·BATCH and BATCH + 1 (momentum 0.1;
+# mind which variance the running average uses).
+
+# %% tags=["solution"]
+from solutions.ch07 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# In evaluation mode batch norm is an affine map y = a·x + c per feature. Train a BatchNorm1d(2) with γ = (2,
+# 0.5), β = (1, −1) on BATCH once, switch it to eval, and return (layer, a, c).
+
+# %% tags=["solution"]
+from solutions.ch07 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())

@@ -1,6 +1,7 @@
 """autodiff.parse: the whitelist, the limits, the error positions and the traces it builds."""
 
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -101,11 +102,30 @@ def test_course_example_traces_to_the_courses_seven_variables():
     assert f.variables == ("x1", "x2")
     t = ad.trace(f, 1.5, 0.5)
     assert len(t) == 7
-    assert [v.expression() for v in t.nodes] == ["x1", "x2", "v1·v2", "sin(v2)", "exp(v3)", "v3 + v5", "v6 − v4"]
+    # The course's numbering: v6 = v3 − v4 and v7 = v5 + v6 (the two level-1 terms are joined first).
+    assert [v.expression() for v in t.nodes] == ["x1", "x2", "v1·v2", "sin(v2)", "exp(v3)", "v3 − v4", "v5 + v6"]
     assert t.output == pytest.approx(1.5 * 0.5 + math.exp(0.75) - math.sin(0.5), rel=1e-15)
-    # The course's own arrangement numbers exactly as the course does.
+    # The course's own arrangement, typed with its brackets, numbers the same way.
     t2 = ad.trace(parse("exp(x1*x2) + (x1*x2 - sin(x2))"), 1.5, 0.5)
     assert [v.expression() for v in t2.nodes][2:] == ["v1·v2", "sin(v2)", "exp(v3)", "v3 − v4", "v5 + v6"]
+
+
+@pytest.mark.parametrize("text, ops", [
+    ("a - b - c", ["v1 − v2", "v4 − v3"]),                        # equal levels: left to right, as written
+    ("x**2 - 3*x + 1", ["v1^2", "3·v1", "v2 + 1", "v4 − v3"]),    # the constant joins the earliest term
+    ("-a - b", ["−v1", "v3 − v2"]),                               # a negative term never leads a join
+    ("a - exp(b) + c*d - 2", ["v1 − 2", "v3·v4", "exp(v2)", "v6 − v7", "v5 + v8"]),
+])
+def test_runs_of_plus_and_minus_are_joined_lowest_level_first_keeping_value_and_variable_order(text, ops):
+    f = parse(text)
+    names = [n for n in ("a", "b", "c", "d", "x") if re.search(rf"\b{n}\b", text)]
+    assert list(f.variables) == names                 # first appearance in the text, not in the regrouped sum
+    values = [0.3 + 0.2 * i for i in range(len(names))]
+    t = ad.trace(f, *values)
+    assert [v.expression() for v in t.nodes][len(names):] == ops
+    expected = eval(text, {"exp": math.exp}, dict(zip(names, values)))  # noqa: S307 (a fixed test string)
+    assert t.output == pytest.approx(expected, rel=1e-14)
+    assert ad.trace(parse(text, order="python"), *values).output == pytest.approx(expected, rel=1e-15)
 
 
 def test_without_cse_and_in_python_order():

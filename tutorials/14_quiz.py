@@ -11,10 +11,12 @@
 # ---
 
 # %% [markdown]
-# # 12 · The quiz, answered and checked
+# # 14 · The quiz
 #
-# Every quiz question of the course, with a short answer in words and, where a number or a property can
-# be checked, a cell that checks it with the toolkit. The chapter numbers point to the longer story.
+# The course's fourteen quiz questions. Try each one before you look: write your answer down, and for the
+# questions with a number in them, compute it. In the notebook (`make notebooks`) every answer is hidden
+# under its question — a short answer in words, then a cell that *checks* the answer with the toolkit;
+# open them one at a time. The chapter named in each answer tells the longer story.
 
 # %%
 import math
@@ -35,13 +37,14 @@ rng = np.random.default_rng(0)
 
 # %% [markdown]
 # ## Q1 · Compute the gradients of the linear- and logistic-regression losses, and the analytic solution
-#
+
+# %% [markdown] tags=["answer"]
 # Linear regression, L = ½‖y − Xw‖²: ∇L = Xᵀ(Xw − y). Logistic regression, L = BCE summed: because
 # σ' = σ(1 − σ), ∇L = Xᵀ(σ(Xw) − y) — the same form with σ applied to the prediction. Setting the linear
 # gradient to zero gives the normal equations XᵀXw = Xᵀy, so ŵ = (XᵀX)⁻¹Xᵀy when X has full column rank.
 # (Chapter 01.)
 
-# %%
+# %% tags=["answer"]
 X = np.hstack([rng.normal(size=(50, 3)), np.ones((50, 1))])
 y_reg = X @ np.array([1.0, -2.0, 0.5, 0.3]) + 0.1 * rng.normal(size=50)
 y_bin = (X[:, 0] + 0.3 * rng.normal(size=50) > 0).astype(float)
@@ -55,46 +58,57 @@ print("Q1 ✓  ŵ =", w_hat.round(3))
 
 # %% [markdown]
 # ## Q2 · Why gradient descent rather than the closed form?
-#
+
+# %% [markdown] tags=["answer"]
 # The closed form costs O(Nd² + d³) time and O(d²) memory; XᵀX may be singular or badly conditioned
 # (its condition number is the square of X's); it needs all the data at once; and nonlinear models —
 # logistic regression, every network — have no closed form at all. A gradient step costs O(Bd) and
 # streams. (Chapter 01.)
 
-# %%
+# %% tags=["answer"]
 V = np.vander(np.linspace(0, 1, 30), 6, increasing=True)
 assert np.isclose(np.linalg.cond(V.T @ V), np.linalg.cond(V) ** 2, rtol=1e-2)
 print(f"Q2 ✓  cond(X) = {np.linalg.cond(V):.1e}, cond(XᵀX) = {np.linalg.cond(V.T @ V):.1e}")
 
 # %% [markdown]
 # ## Q3 · Plot the sigmoid and the binary entropy
-#
+
+# %% [markdown] tags=["answer"]
 # The sigmoid is an S-curve from 0 to 1 passing through ½ at z = 0 (slope ¼ there). The binary entropy
 # is an arch, 0 at θ = 0 and θ = 1, peaking at 1 bit at θ = ½. (Chapters 02 and 03.)
 
-# %%
+# %% tags=["answer"]
 z = np.linspace(-8, 8, 401)
 theta = np.linspace(0, 1, 401)
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-axes[0].plot(z, ad.sigmoid(z))
-axes[0].set_title("σ(z)")
-axes[1].plot(theta, info.binary_entropy(theta))
-axes[1].set_title("H(θ) in bits")
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+axes[0].plot(z, ad.sigmoid(z), label="σ(z) = 1/(1 + e^{−z})")
+axes[0].plot(0, 0.5, "ro", label="σ(0) = ½, slope ¼")
+axes[0].set_title("The sigmoid")
+axes[0].set_xlabel("z (a logit)")
+axes[0].set_ylabel("σ(z), a probability")
+axes[1].plot(theta, info.binary_entropy(theta), label="H(θ)")
+axes[1].plot(0.5, 1.0, "ro", label="H(½) = 1 bit")
+axes[1].set_title("The binary entropy")
+axes[1].set_xlabel("θ = P(y = 1)")
+axes[1].set_ylabel("H(θ) in bits")
+for ax in axes:
+    ax.legend(fontsize=8, loc="lower right" if ax is axes[0] else "lower center")
 fig.tight_layout()
-savefig(fig, "12_sigmoid_and_binary_entropy.png")
+savefig(fig, "14_sigmoid_and_binary_entropy.png")
 assert ad.sigmoid(0.0) == 0.5 and ad.grad(ad.sigmoid)(0.0) == 0.25
 assert info.binary_entropy(0.5) == 1.0 and info.binary_entropy(0.0) == info.binary_entropy(1.0) == 0.0
 print("Q3 ✓")
 
 # %% [markdown]
 # ## Q4 · Why is it called cross-entropy?
-#
+
+# %% [markdown] tags=["answer"]
 # For one example, the loss is the cross-entropy H(p, q) = −Σₖ pₖ log qₖ between the target distribution p
 # (one-hot on the true class) and the model's predicted distribution q. Since a one-hot p has H(p) = 0,
 # H(p, q) = KL(p‖q): minimizing it pulls q onto p, and it equals the negative log-likelihood.
 # (Chapter 03.)
 
-# %%
+# %% tags=["answer"]
 logits = rng.normal(size=5)
 label = 3
 q = np.exp(logits - logits.max())
@@ -108,12 +122,13 @@ print("Q4 ✓  CE = H(p, q) = KL(p‖q) = −log q_true =", round(ce_nets, 5))
 
 # %% [markdown]
 # ## Q5 · Can MSE be used for logistic regression?
-#
+
+# %% [markdown] tags=["answer"]
 # It can be minimized, but (σ(wᵀx) − y)² is not convex in w, and its gradient 2(μ − y)·μ(1 − μ)·x
 # vanishes when the model is confidently wrong (μ ≈ 1 − y), so learning stalls exactly when it should be
 # fastest. BCE is convex with gradient (μ − y)x. (Chapter 03.)
 
-# %%
+# %% tags=["answer"]
 xs = rng.normal(size=30)
 ys = (xs > 0).astype(float)
 mse_curv = [float(ad.hessian(lambda v: ad.mean((ad.sigmoid(v * xs) - ys) ** 2))(v)) for v in np.linspace(-10, 10, 81)]
@@ -126,11 +141,12 @@ print("Q5 ✓  MSE curvature goes negative; BCE's never does")
 
 # %% [markdown]
 # ## Q6 · Leaky ReLU versus pReLU
-#
+
+# %% [markdown] tags=["answer"]
 # Both are max(z, 0) + α·min(z, 0). Leaky ReLU's α is a fixed hyperparameter (0.01 by default); pReLU's α
 # is a learned parameter (initialised to 0.25, one per layer or one per channel). (Chapter 02.)
 
-# %%
+# %% tags=["answer"]
 leaky, prelu = nn.LeakyReLU(), nn.PReLU()
 assert leaky.negative_slope == 0.01 and len(list(leaky.parameters())) == 0
 (alpha,) = prelu.parameters()
@@ -143,11 +159,12 @@ print("Q6 ✓")
 
 # %% [markdown]
 # ## Q7 · Which distribution has maximum, and which minimum, entropy?
-#
+
+# %% [markdown] tags=["answer"]
 # Over K outcomes the uniform distribution has the maximum, log₂ K bits; a point mass (all probability on
 # one outcome) has the minimum, 0. (Chapter 03.)
 
-# %%
+# %% tags=["answer"]
 K = 6
 assert abs(info.entropy(np.full(K, 1 / K)) - math.log2(K)) < 1e-12 and info.entropy(np.eye(K)[2]) == 0
 assert np.all(info.entropy(rng.dirichlet(np.ones(K), size=200)) < math.log2(K))
@@ -155,13 +172,14 @@ print("Q7 ✓")
 
 # %% [markdown]
 # ## Q8 · The most used optimizer and its typical settings
-#
+
+# %% [markdown] tags=["answer"]
 # Adam, or AdamW (Adam with decoupled weight decay): lr 1e-3, β = (0.9, 0.999), ε = 1e-8, and for AdamW
 # weight decay 0.01 — PyTorch's defaults. Large-language-model pre-training typically uses β₂ = 0.95,
 # weight decay 0.1 and gradient-norm clipping at 1.0. (The lecture's "β₂ = 0.99" works but is not the
 # default.) (Chapter 05.)
 
-# %%
+# %% tags=["answer"]
 params = [nets.tensor(rng.normal(size=10), dtype=nets.float64, requires_grad=True)]
 dflt = optim.AdamW(params).defaults
 assert (dflt["lr"], dflt["betas"], dflt["eps"], dflt["weight_decay"]) == (1e-3, (0.9, 0.999), 1e-8, 1e-2)
@@ -174,12 +192,13 @@ print(f"Q8 ✓  gradient norm {norm_before:.1f} clipped to 1.0 before the AdamW 
 
 # %% [markdown]
 # ## Q9 · How does momentum change the effective learning rate?
-#
+
+# %% [markdown] tags=["answer"]
 # Under a steady gradient the velocity sums a geometric series: η(1 + μ + μ² + …) = η/(1 − μ), for μ < 1 —
 # ten times η at μ = 0.9. Components whose gradient keeps flipping sign cancel instead of adding up.
 # (Chapter 05.)
 
-# %%
+# %% tags=["answer"]
 w9 = nets.tensor([0.0], dtype=nets.float64, requires_grad=True)
 opt9 = optim.SGD([w9], lr=0.01, momentum=0.9)
 for _ in range(200):
@@ -191,13 +210,14 @@ print("Q9 ✓  step → η/(1−μ) =", round(before - w9.item(), 6))
 
 # %% [markdown]
 # ## Q10 · The optimizer of *Attention Is All You Need*
-#
+
+# %% [markdown] tags=["answer"]
 # Adam with β₁ = 0.9, β₂ = 0.98, ε = 10⁻⁹, and the rate
 # lrate = d_model^{−0.5}·min(step^{−0.5}, step·warmup_steps^{−1.5}) with warmup_steps = 4000, steps counted
 # from 1: a linear rise for 4000 steps, then decay ∝ 1/√step. The paper also uses label smoothing 0.1 and
 # dropout 0.1. (Chapter 06.)
 
-# %%
+# %% tags=["answer"]
 p10 = [nets.zeros(1, requires_grad=True)]
 adam = optim.Adam(p10, lr=1.0, betas=(0.9, 0.98), eps=1e-9)
 transformer = sch.TransformerLR(adam, d_model=512, warmup_steps=4000)
@@ -217,7 +237,8 @@ print(f"Q10 ✓  peak lrate {rates.max():.2e} at step 4000")
 
 # %% [markdown]
 # ## Q11 · The optimizers of GPT-3 and LLaMA
-#
+
+# %% [markdown] tags=["answer"]
 # * **GPT-3**: Adam with β₁ = 0.9, β₂ = 0.95, ε = 10⁻⁸; gradient-norm clipping at 1.0; linear warm-up
 #   over the first 375M tokens, then cosine decay to 10 % of the peak over 260B tokens, held there after;
 #   weight decay 0.1 (decoupled, i.e. AdamW); batch size ramped up from 32k tokens over the first 4–12B
@@ -228,7 +249,7 @@ print(f"Q10 ✓  peak lrate {rates.max():.2e} at step 4000")
 #
 # The LLaMA-7B schedule, scaled down to 10,000 steps with its 2,000 warm-up steps:
 
-# %%
+# %% tags=["answer"]
 def llama_multiplier(step, warmup=2000, total=10000, floor=0.1):
     if step < warmup:
         return (step + 1) / warmup
@@ -250,12 +271,13 @@ print("Q11 ✓")
 
 # %% [markdown]
 # ## Q12 · Forward or reverse mode?
-#
+
+# %% [markdown] tags=["answer"]
 # Forward mode needs one pass per **input** (n passes for the gradient of f: ℝⁿ → ℝ); reverse mode needs
 # one backward pass per **output** — one for a scalar loss — but must store the forward trace (memory).
-# Forward mode wins when outputs far outnumber inputs. (Chapter 11.)
+# Forward mode wins when outputs far outnumber inputs. (Chapter 13.)
 
-# %%
+# %% tags=["answer"]
 def five_inputs(a, b, c, d, e):
     return ad.sin(a * b) + ad.exp(c) * d - e * e
 
@@ -268,13 +290,14 @@ print("Q12 ✓")
 
 # %% [markdown]
 # ## Q13 · Batch norm versus layer norm
-#
+
+# %% [markdown] tags=["answer"]
 # Batch norm: statistics per feature over the batch, running averages for evaluation (train ≠ eval), weak
 # for small batches and sequences. Layer norm: statistics per example over its features, independent of
 # the batch, identical in training and evaluation; the Transformer standard. Both have per-feature γ and
 # β. (Chapter 07.)
 
-# %%
+# %% tags=["answer"]
 a13 = nets.tensor(rng.normal(3.0, 2.0, size=(32, 8)))
 bn, ln = nn.BatchNorm1d(8, dtype=nets.float64), nn.LayerNorm(8, dtype=nets.float64)
 bn_out, ln_out = bn(a13).detach().numpy(), ln(a13).detach().numpy()
@@ -288,12 +311,13 @@ print("Q13 ✓")
 
 # %% [markdown]
 # ## Q14 · Why call `zero_grad()`?
-#
+
+# %% [markdown] tags=["answer"]
 # `backward()` adds into `.grad`. That makes gradient accumulation possible, but without zeroing, each
 # step would use the sum of every gradient computed so far. `zero_grad()` resets them (to `None` by
 # default, as in PyTorch ≥ 2.0). (Chapter 09.)
 
-# %%
+# %% tags=["answer"]
 w14 = nets.tensor([2.0], dtype=nets.float64, requires_grad=True)
 opt14 = optim.SGD([w14], lr=0.1)
 (w14 ** 2).sum().backward()

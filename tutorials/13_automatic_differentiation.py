@@ -11,7 +11,14 @@
 # ---
 
 # %% [markdown]
-# # 11 · Automatic differentiation
+# # 13 · Automatic differentiation
+#
+# **What you will learn.** The course's example differentiated every way the course names — evaluation
+# trace, forward mode (tangents), reverse mode (adjoints), finite differences, symbolic — and what each
+# costs.
+#
+# **Why it matters.** This is the theory under `loss.backward()`, and the reason reverse mode is used to
+# train networks.
 #
 # The whole course rests on one idea: a program is a graph of primitive operations, and a derivative
 # of the program is assembled from the derivatives of those primitives by the chain rule. This chapter
@@ -28,12 +35,13 @@
 import math
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
-from _figures import OUT, savefig, show  # tutorials/_figures.py
+from _figures import OUT, reverse_sweep_frames, savefig, show  # tutorials/_figures.py
 
 import autodiff as ad
 from autodiff import tables
-from autodiff.render import write_steps
+from autodiff.render import _partial_value  # the number ∂vⱼ/∂vᵢ on an edge, from the primitive's rule
 
 # %% [markdown]
 # ## 1. The evaluation trace
@@ -76,26 +84,25 @@ assert edges == sorted([("v1", "v3"), ("v2", "v3"), ("v2", "v4"), ("v3", "v5"), 
 assert [v.name for v in t.outputs] == ["v7"]
 
 # %% [markdown]
-# `Trace.render` draws that graph with graphviz (inputs, intermediates and the output in different
-# colours, every node showing its expression and value), and writes SVG, PNG, PDF or DOT by the file's
-# suffix. In Jupyter a trace displays as its graph by itself.
+# Here is the graph drawn: inputs on the left, the output on the right, each node with its expression
+# and value.
 
 # %%
-svg_path = t.render(OUT / "11_graph.svg")
+svg_path = t.render(OUT / "13_graph.svg")
 show(svg_path)
 svg = Path(svg_path).read_text(encoding="utf-8")
 assert all(f"v{i}" in svg for i in range(1, 8)) and "exp" in svg and "sin" in svg
 
 # %% [markdown]
-# The same expression can also be typed as text: `autodiff.parse` reads it with Python's `ast` and a
-# whitelist (nothing is ever `eval`-ed) and returns a function to trace. Sharing the repeated `x1*x2`
-# gives the same seven variables.
+# The same formula typed as text (as the `autodiff` command takes it) gives the same trace, numbered the
+# same way: `x1*x2` is computed once, and the sum is formed as the course forms it — v₆ = v₃ − v₄ first,
+# then v₇ = v₅ + v₆.
 
 # %%
 parsed = ad.parse("x1*x2 + exp(x1*x2) - sin(x2)")
 t_parsed = ad.trace(parsed, 1.0, 2.0)
 print(t_parsed.table())
-assert len(t_parsed.nodes) == 7 and abs(t_parsed.output - t.output) < 1e-15
+assert [v.expression() for v in t_parsed.nodes] == [v.expression() for v in t.nodes]   # v₁ … v₇ alike
 assert np.allclose(t_parsed.reverse().gradient, t.reverse().gradient, rtol=1e-15)
 
 # %% [markdown]
@@ -104,7 +111,7 @@ assert np.allclose(t_parsed.reverse().gradient, t.reverse().gradient, rtol=1e-15
 # Forward mode carries, next to every value vᵢ, its tangent v̇ᵢ = ∂vᵢ/∂(seed direction), using
 # v̇ᵢ = Σ_parents v̇ⱼ ∂vᵢ/∂vⱼ. The seed (ẋ₁, ẋ₂) = (1, 0) gives ∂f/∂x₁ at the output, the seed (0, 1)
 # gives ∂f/∂x₂: **one sweep per input**. The equations below are not typed in by hand; the table
-# derives each row from the primitive's rule in the registry.
+# derives each row from each operation's own derivative rule.
 
 # %%
 tangent = tables.tangent_table(t)
@@ -133,22 +140,28 @@ assert av["v̄4"][0] == -1.0
 print("v̄3 =", adjoint.equations["v̄3"], "  v̄2 =", adjoint.equations["v̄2"])
 
 # %% [markdown]
-# Drawn with `show="adjoint"`, every node carries its adjoint and every edge the local partial
-# ∂vⱼ/∂vᵢ that the reverse sweep multiplies by. `render_steps` produces one picture per step of the
-# sweep, for watching the adjoints flow backwards in class.
+# Watch the sweep step by step. The arrows now point **backwards**, from a child vⱼ to its parent vᵢ, and
+# each carries one term of the sum above: the child's adjoint times the local partial, v̄ⱼ·∂vⱼ/∂vᵢ. A
+# node's adjoint is the sum of the terms that arrive at it, and it is complete (green) once every child
+# has sent its term. Follow v₃: it receives 1 from v₆ and 7.389 from v₅, so v̄₃ = 8.389; only then can it
+# pass v̄₃·v₂ and v̄₃·v₁ on to its own parents.
 
 # %%
-adj_path = t.render(OUT / "11_graph_adjoint.svg", show="adjoint")
+messages = reverse_sweep_frames(t, "13_reverse_sweep.png", _partial_value)
+sweep_result = t.reverse()
+received = {}
+for m in messages:
+    received[m["to"]] = received.get(m["to"], 0.0) + m["contribution"]
+assert all(abs(total - sweep_result[name]) < 1e-12 for name, total in received.items())   # v̄ᵢ = Σ terms in
+print("terms arriving at v3:", [round(m["contribution"], 4) for m in messages if m["to"] == "v3"])
+
+# %% [markdown]
+# The whole adjoint graph in one picture: every node with its adjoint, every edge with its local partial.
+
+# %%
+adj_path = t.render(OUT / "13_graph_adjoint.svg", show="adjoint")
 show(adj_path)
-adj_svg = Path(adj_path).read_text(encoding="utf-8")
-assert "v̄3" in adj_svg and "8.38906" in adj_svg
-t.render(OUT / "11_graph_tangent.svg", show="tangent", wrt="x1")
-t.render(OUT / "11_graph_adjoint.png", show="adjoint")       # a PNG for slides
-steps = list(ad.render_steps(t, sweep="reverse"))            # graphviz graphs, one per step
-step_files = write_steps(t, OUT / "11_reverse_steps", sweep="reverse")   # written as SVG files
-print(f"{len(step_files)} step pictures in {step_files[0].parent}")
-show(step_files[4])                                             # e.g. the step that completes v̄3
-assert len(steps) == len(t.nodes)        # the seed, then one step per remaining variable
+assert "8.38906" in Path(adj_path).read_text(encoding="utf-8")
 
 # %% [markdown]
 # ### The lecture's slip in v̄₂ (E10)
@@ -230,8 +243,26 @@ print("SymPy's gradient:", ad.symbolic.gradient(t))
 
 # %%
 sweep = ad.compare.step_sweep(f, x, wrt=0)
-savefig(sweep.plot(), "11_finite_difference_error.png")
 print(sweep.table())
+fig, ax = plt.subplots(figsize=(7, 4.5))
+for scheme, marker in (("forward", "o"), ("central", "s")):
+    ax.loglog(sweep.h, np.maximum(sweep.errors[scheme], 1e-17), marker=marker, ms=4,
+              label=f"{scheme} difference (measured)")
+h_ref = sweep.h
+i_f, i_c = 2, 2                                    # anchor each reference line on a measured point
+ax.loglog(h_ref, sweep.errors["forward"][i_f] * h_ref / h_ref[i_f], "--", color="C0", alpha=0.6,
+          label="slope 1: truncation O(h)")
+ax.loglog(h_ref, sweep.errors["central"][i_c] * (h_ref / h_ref[i_c]) ** 2, "--", color="C1", alpha=0.6,
+          label="slope 2: truncation O(h²)")
+eps = np.finfo(float).eps
+ax.loglog(h_ref, eps * abs(t.output) / h_ref, ":", color="grey", label="round-off ≈ ε·|f|/h")
+ax.set_ylim(1e-13, 1e2)
+ax.invert_xaxis()
+ax.set_xlabel("step h (dimensionless, same units as x₁)")
+ax.set_ylabel("|error| of ∂f/∂x₁ at (1, 2)")
+ax.set_title("Finite differences: truncation falls with h, round-off rises")
+ax.legend(fontsize=8, loc="lower left")
+savefig(fig, "13_finite_difference_error.png")
 for scheme, e in sweep.errors.items():
     best = int(np.argmin(e))
     print(f"{scheme}: best h = {sweep.h[best]:.0e}, error {e[best]:.1e}")
@@ -252,7 +283,7 @@ assert sweep.errors["central"].min() < 1e-9 and sweep.errors["forward"].min() < 
 rows = ad.symbolic.swell_study(max_depth=5)
 for r in rows:
     print(r)
-savefig(ad.symbolic.swell_figure(rows), "11_expression_swell.png")
+savefig(ad.symbolic.swell_figure(rows), "13_expression_swell.png")
 assert rows[-1]["gradient_operations"] > 10 * rows[-1]["trace_operations"]
 assert rows[-1]["gradient_operations_cse"] < rows[-1]["gradient_operations"]
 
@@ -268,7 +299,19 @@ assert rows[-1]["gradient_operations_cse"] < rows[-1]["gradient_operations"]
 # %%
 study = ad.compare.scaling(sizes=(1, 2, 4, 8, 16, 32, 64))
 print(study)
-savefig(study.plot(), "11_forward_vs_reverse.png")
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+for ax, data, what, title in ((axes[0], study.many_inputs, "number of inputs n", "f: ℝⁿ → ℝ (a loss)"),
+                              (axes[1], study.many_outputs, "number of outputs m", "f: ℝ → ℝᵐ")):
+    for mode, style in (("forward", "o-"), ("reverse", "s-")):
+        ax.loglog(study.sizes, np.array(data[mode]) * 1e6, style, ms=4, label=f"{mode} mode")
+    ax.set_xticks(study.sizes, [str(n) for n in study.sizes])
+    ax.set_xlabel(what)
+    ax.set_title(title)
+    ax.legend()
+axes[0].set_ylabel("time for the whole Jacobian (µs)")
+fig.suptitle("Forward mode's cost grows with the inputs, reverse mode's with the outputs")
+fig.tight_layout()
+savefig(fig, "13_forward_vs_reverse.png")
 assert study.max_disagreement < 1e-12            # both modes give the same Jacobian
 
 # The cost in sweeps, which is what the times reflect: n tangent sweeps against one adjoint sweep.
@@ -278,6 +321,46 @@ jac_forward = np.array([tr.forward(np.eye(16)[i]).output for i in range(16)])   
 jac_reverse = tr.reverse().gradient                                             # 1 sweep
 assert np.allclose(jac_forward, jac_reverse, atol=1e-14)
 assert np.allclose(jac_reverse, np.sin(xs) + xs * np.cos(xs), atol=1e-14)
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch13 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The tangent trace at (2, 5) with seed (0, 1), by the tangent rules; return v̇₇.
+
+# %% tags=["solution"]
+from solutions.ch13 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# The adjoints of g(x₁, x₂) = x₁ sin x₂ + x₁² at (1, 0.5), by hand: v₃ = sin v₂, v₄ = v₁v₃, v₅ = v₁v₁, v₆ = v₄
+# + v₅. Return (v̄₁, v̄₂).
+
+# %% tags=["solution"]
+from solutions.ch13 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# The step h = 10⁻ᵏ (k = 1 … 12) with the smallest central-difference error for ∂f/∂x₁ of the course's f at
+# (1, 2).
+
+# %% tags=["solution"]
+from solutions.ch13 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())
 
 # %% [markdown]
 # ## Summary

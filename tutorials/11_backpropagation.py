@@ -11,12 +11,19 @@
 # ---
 
 # %% [markdown]
-# # 10 · Backpropagation by hand
+# # 11 · Backpropagation by hand
+#
+# **What you will learn.** Backpropagation as the course writes it: the δ of each unit, the rule δ_j =
+# h'(a_j)Σ_k w_kj δ_k, and why a weight's gradient is δ at its output end times the activation at its input
+# end.
+#
+# **Why it matters.** This is what `backward()` does for a network, and deriving it once makes gradient bugs
+# and vanishing gradients understandable.
 #
 # Backpropagation is reverse-mode differentiation specialised to layered networks. Before trusting a
 # library with it, we compute the gradients of a small network ourselves — with nothing but numpy and
 # the δ ("error") messages of the course — and check every number against `nets`, whose gradients come
-# from the general reverse-mode engine of chapter 11.
+# from the general reverse-mode engine of chapter 13.
 #
 # ## The notation
 #
@@ -39,8 +46,9 @@
 
 # %%
 
+import matplotlib.pyplot as plt
 import numpy as np
-from _figures import OUT, show  # tutorials/_figures.py
+from _figures import savefig  # tutorials/_figures.py
 
 import autodiff as ad
 import nets
@@ -155,19 +163,123 @@ assert np.allclose(dL_da, softmax(a_out) - T_cls, atol=1e-14)
 print("∂CE/∂a = softmax(a) − t  ✓")
 
 # %% [markdown]
-# ## What nets recorded
+# ## The δ messages, drawn with their numbers
 #
-# The network's loss is an ordinary autodiff graph: `Trace.from_outputs` numbers it like the course's
-# example (`names` labels the leaves with the parameters' names), and `render` draws it with the adjoint
-# of every node (shapes, since they are arrays).
+# Here is the softmax network of pair 3 for its first example, drawn the way backpropagation runs. Each
+# output unit k holds its δ_k = y_k − t_k. It sends the message w_kj·δ_k back along its edge to every
+# hidden unit j (arrows point backwards; the thicker the arrow, the larger |w_kj·δ_k|). A hidden unit
+# adds the three messages it receives and multiplies by its own slope h'(a_j) = 1 − z_j² to get δ_j;
+# that is the whole rule. The numbers for hidden unit 1 are written out on the right.
+
+# %%
+hand, d_out, d_hid = by_hand(softmax, T_cls)
+n = 0                                                     # the first example
+z_in = x[n]
+a_hid = x[n] @ W1.T + b1
+z_hid = np.tanh(a_hid)
+msgs = W2 * d_out[n][:, None]                             # msgs[k, j] = w_kj δ_k
+assert np.allclose((1 - z_hid ** 2) * msgs.sum(axis=0), d_hid[n], atol=1e-15)
+
+fig, (ax, text_ax) = plt.subplots(1, 2, figsize=(13, 5.6), gridspec_kw={"width_ratios": [2.3, 1]})
+layers = {"in": (0.0, N_IN), "hid": (1.0, N_HID), "out": (2.0, N_OUT)}
+pos = {(name, k): (x0, (size - 1) / 2 - k) for name, (x0, size) in layers.items() for k in range(size)}
+biggest = np.abs(msgs).max()
+for k in range(N_OUT):
+    for j in range(N_HID):
+        (x1_, y1_), (x0_, y0_) = pos["out", k], pos["hid", j]
+        ax.annotate("", xy=(x0_ + 0.09, y0_), xytext=(x1_ - 0.09, y1_),
+                    arrowprops=dict(arrowstyle="-|>", color="#c00" if msgs[k, j] > 0 else "#06c",
+                                    lw=0.4 + 3.5 * abs(msgs[k, j]) / biggest, alpha=0.8))
+for i in range(N_IN):
+    for j in range(N_HID):
+        (x1_, y1_), (x0_, y0_) = pos["hid", j], pos["in", i]
+        ax.plot([x0_ + 0.09, x1_ - 0.09], [y0_, y1_], color="0.85", lw=0.8, zorder=0)
+for i in range(N_IN):
+    ax.text(*pos["in", i], f"z{i + 1}\n{z_in[i]:+.2f}", ha="center", va="center", fontsize=8,
+            bbox=dict(boxstyle="round", fc="white", ec="0.4"))
+for j in range(N_HID):
+    ax.text(*pos["hid", j], f"hidden {j + 1}\nδ = {d_hid[n, j]:+.3f}", ha="center", va="center", fontsize=8,
+            bbox=dict(boxstyle="round", fc="#fff3c4" if j == 0 else "white", ec="0.4"))
+for k in range(N_OUT):
+    ax.text(*pos["out", k], f"output {k + 1}\ny = {d_out[n, k] + T_cls[n, k]:.3f}, t = {T_cls[n, k]:.0f}"
+            f"\nδ = {d_out[n, k]:+.3f}", ha="center", va="center", fontsize=8,
+            bbox=dict(boxstyle="round", fc="#e8f0ff", ec="0.4"))
+ax.set_xlim(-0.3, 2.35)
+ax.set_ylim(-2.7, 2.7)
+ax.set_xticks([0, 1, 2], ["inputs z_i", "hidden (tanh)", "outputs (softmax)"])
+ax.set_yticks([])
+for side in ("left", "right", "top"):
+    ax.spines[side].set_visible(False)
+ax.plot([], [], color="#c00", lw=2, label="message w_kj·δ_k > 0")
+ax.plot([], [], color="#06c", lw=2, label="message w_kj·δ_k < 0")
+ax.plot([], [], color="0.85", lw=1, label="forward edge (input → hidden)")
+ax.legend(loc="lower center", fontsize=8, ncol=3, bbox_to_anchor=(0.5, -0.16))
+ax.set_title("Backpropagation as messages: δ flows from the outputs back to the hidden layer")
+lines = ["hidden unit 1 (highlighted):", ""]
+lines += [f"  from output {k + 1}: w_{k + 1}1·δ_{k + 1} = ({W2[k, 0]:+.3f})·({d_out[n, k]:+.3f}) = {msgs[k, 0]:+.4f}"
+          for k in range(N_OUT)]
+lines += ["", f"  sum of messages          = {msgs[:, 0].sum():+.4f}",
+          f"  h'(a_1) = 1 − tanh²(a_1)  = {1 - z_hid[0] ** 2:.4f}",
+          f"  δ_1 = h'(a_1) · sum      = {d_hid[n, 0]:+.4f}", "",
+          "and a weight's gradient is δ at its output end",
+          "times z at its input end:",
+          f"  ∂L/∂w_11 = δ_1·z_1 = {d_hid[n, 0]:+.4f}·{z_in[0]:+.4f} = {d_hid[n, 0] * z_in[0]:+.5f}"]
+text_ax.text(0, 0.95, "\n".join(lines), va="top", family="monospace", fontsize=8.5)
+text_ax.set_axis_off()
+fig.tight_layout()
+savefig(fig, "11_delta_messages.png")
+
+# %% [markdown]
+# The network's loss is an ordinary autodiff graph too: `Trace.from_outputs` numbers its operations
+# like the course's example, and its reverse sweep gives the same weight gradients as the δ's.
 
 # %%
 net.zero_grad()
 loss = nn.CrossEntropyLoss(reduction="sum")(net(X), nets.tensor(labels))
 t = ad.Trace.from_outputs(loss, names=dict(net.named_parameters()))
 print(t.table())
-show(t.render(OUT / "10_network_graph.svg", show="adjoint"))
 assert t.outputs[0].value == loss.item()
 loss.backward()
 adjoints = t.reverse()
 assert np.allclose(adjoints["0.weight"], net[0].weight.grad.numpy(), atol=1e-14)   # the same engine, the same numbers
+assert np.allclose(adjoints["0.weight"], hand["0.weight"], atol=1e-12)              # and the same as the δ's
+
+# %% [markdown]
+# ## Exercises
+#
+# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# notebook the solution cell is collapsed). Each has a check: `from solutions.ch11 import check_N`,
+# then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
+# capitals (`BATCH`, `H`, …) can be imported from there too.
+
+# %% [markdown]
+# ### Exercise 1 (warm-up)
+#
+# The output δ = ∂L/∂a for a sigmoid output with binary cross-entropy, at a = 0.3, t = 1.
+
+# %% tags=["solution"]
+from solutions.ch11 import check_1, exercise_1  # noqa: E402
+
+check_1(exercise_1())
+
+# %% [markdown]
+# ### Exercise 2 (practice)
+#
+# The hidden δ_j = h'(a_j)Σ_k w_kj δ_k of a 2 → 2 (tanh) → 1 (identity) network with loss ½(y − t)², weights
+# W1 = [[0.5, −0.3], [0.8, 0.2]] and W2 = [[1.5, −2]], input X = (0.4, −0.7), target T = 0.25.
+
+# %% tags=["solution"]
+from solutions.ch11 import check_2, exercise_2  # noqa: E402
+
+check_2(exercise_2())
+
+# %% [markdown]
+# ### Exercise 3 (challenge)
+#
+# For a batch, ∂L/∂W = Δᵀ Z (each row of Δ the δ's of one example, each row of Z its inputs). Compute it for a
+# Linear layer with a summed ½-squared error.
+
+# %% tags=["solution"]
+from solutions.ch11 import check_3, exercise_3  # noqa: E402
+
+check_3(exercise_3())
