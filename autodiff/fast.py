@@ -163,16 +163,16 @@ class ArrayForward(Forward):
         for a in args:
             if isinstance(a, Tracer):
                 if a.level is not self:
-                    return Recorder.process(self, prim, args, params)
+                    return Forward.process(self, prim, args, params)
                 x = a.primal
                 t = a.tangent
                 if type(x) is not np.ndarray or type(t) is not np.ndarray or t.ndim != x.ndim:
-                    return Recorder.process(self, prim, args, params)
+                    return Forward.process(self, prim, args, params)
             else:
                 x = a
                 t = None
                 if type(x) is not np.ndarray and type(x) is not float and type(x) is not int:
-                    return Recorder.process(self, prim, args, params)
+                    return Forward.process(self, prim, args, params)
             xs.append(x)
             ts.append(t)
         y = evaluate(prim, NUMPY, xs, params)
