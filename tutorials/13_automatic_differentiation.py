@@ -323,9 +323,120 @@ assert np.allclose(jac_forward, jac_reverse, atol=1e-14)
 assert np.allclose(jac_reverse, np.sin(xs) + xs * np.cos(xs), atol=1e-14)
 
 # %% [markdown]
+# ## 8. Derivatives of derivatives: nesting, and why each derivative needs a level
+#
+# **What you will learn.** A derivative taken *inside* another one (a Hessian, a gradient penalty, the
+# derivative of an optimizer's step) is only right if each differentiation keeps its own perturbation
+# apart. Mixing them up has a name, *perturbation confusion*, and it gives wrong numbers without any error.
+#
+# Take a function whose inner derivative closes over the outer variable:
+#
+# $$g(x) = x \cdot \frac{\partial}{\partial y}(x + y)\Big|_{y=1}.$$
+#
+# The inner derivative is 1 for every x, so g(x) = x and g'(x) = 1. Now do it with the dual numbers of
+# section 2, written the simplest way: one ε for everything.
+
+# %%
+class NaiveDual:
+    """a + bε with ε² = 0, and a single ε shared by every derivative being taken."""
+
+    def __init__(self, value, eps):
+        self.value, self.eps = value, eps
+
+    def __add__(self, other):
+        other = other if isinstance(other, NaiveDual) else NaiveDual(other, 0.0)
+        return NaiveDual(self.value + other.value, self.eps + other.eps)
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        other = other if isinstance(other, NaiveDual) else NaiveDual(other, 0.0)
+        return NaiveDual(self.value * other.value, self.eps * other.value + self.value * other.eps)
+
+    __rmul__ = __mul__
+
+
+def naive_derivative(f, x):
+    return f(NaiveDual(x, 1.0)).eps
+
+
+naive = naive_derivative(lambda x: x * naive_derivative(lambda y: x + y, 1.0), 1.0)
+print("naive dual numbers:", naive)  # 2.0: wrong
+assert naive == 2.0
+
+# %% [markdown]
+# Where does the 2 come from? Inside, x + y adds x's ε (the outer perturbation, 1) to y's ε (the inner
+# one, 1), and the inner derivative reads their sum as its own: ∂(x + y)/∂y = 2. The two perturbations are
+# different infinitesimals, ε₁ for x and ε₂ for y, and ε₁ε₂ ≠ 0; one shared ε cannot tell them apart.
+#
+# The cure is to give every derivative call its own *level*. `autodiff` keeps a stack of active
+# transformations, one level per `jvp`, `grad` or `vjp` call. A traced value remembers the level that made
+# it, and each operation is handled by the deepest level among its operands; a value of an outer level is
+# a constant there. So inside the inner `jvp`, x (level 1) is a constant and only y (level 2) carries the
+# inner tangent:
+
+# %%
+from autodiff.primitives import level_stack  # noqa: E402
+
+
+def inner(x):
+    def h(y):
+        print("  levels while h runs:", [level.name for level in level_stack()])
+        return x + y
+
+    return ad.jvp(h, (1.0,), (1.0,))[1]
+
+
+value, derivative = ad.jvp(lambda x: x * inner(x), (1.0,), (1.0,))
+print("g(1) =", value, " g'(1) =", derivative)
+assert (value, derivative) == (1.0, 1.0)
+
+# %% [markdown]
+# The same holds for reverse mode inside reverse mode, and for any mix. Here is the Hessian of the
+# course's f, taken four ways — forward over reverse (`ad.hessian`), reverse over reverse, reverse over
+# forward and forward over forward — and compared with SymPy's exact second derivatives:
+
+# %%
+import sympy as sp  # noqa: E402
+
+
+def f_vec(v):
+    return f(v[0], v[1])
+
+
+point = np.array([1.5, 0.5])
+a, b = sp.symbols("x1 x2")
+exact_h = np.array(sp.hessian(a * b + sp.exp(a * b) - sp.sin(b), (a, b)).subs({a: 1.5, b: 0.5}), dtype=float)
+ways = {
+    "forward over reverse": ad.hessian(f_vec)(point),
+    "reverse over reverse": ad.jacrev(ad.grad(f_vec))(point),
+    "reverse over forward": ad.jacrev(ad.jacfwd(f_vec))(point),
+    "forward over forward": ad.jacfwd(ad.jacfwd(f_vec))(point),
+}
+for name, h in ways.items():
+    print(f"{name:22s}", np.array2string(h, precision=10))
+    np.testing.assert_allclose(h, exact_h, rtol=1e-12)
+print(f"{'SymPy (exact)':22s}", np.array2string(exact_h, precision=10))
+
+# %% [markdown]
+# One more trap belongs here. A derivative is only followed through operations the library sees. Python's
+# `math.sin` turns its argument into a plain float, and the derivative through it would silently be zero.
+# Inside a transformation, `autodiff` refuses instead and says what to use:
+
+# %%
+import math as pymath  # noqa: E402
+
+try:
+    ad.grad(lambda x: pymath.sin(x) * x)(1.0)
+except ad.ConcretizationError as e:
+    print("ConcretizationError:", str(e)[:110], "…")
+print("with ad.sin:", ad.grad(lambda x: ad.sin(x) * x)(1.0), "= sin 1 + cos 1 =", pymath.sin(1) + pymath.cos(1))
+
+
+# %% [markdown]
 # ## Exercises
 #
-# Three exercises, from a warm-up to a challenge. Try each before you open its solution (in the
+# Four exercises, from a warm-up to two challenges. Try each before you open its solution (in the
 # notebook the solution cell is collapsed). Each has a check: `from solutions.ch13 import check_N`,
 # then `check_N(your_answer)` raises an AssertionError unless your answer is right. Data named in
 # capitals (`BATCH`, `H`, …) can be imported from there too.
@@ -363,6 +474,17 @@ from solutions.ch13 import check_3, exercise_3  # noqa: E402
 check_3(exercise_3())
 
 # %% [markdown]
+# ### Exercise 4 (challenge, section 8)
+#
+# Mend `NaiveDual`: give each derivative call its own tag, so that an operation on numbers of two tags
+# treats the outer one as a constant, and d/dx [x · d/dy (x + y)] at x = y = 1 comes out as 1.
+
+# %% tags=["solution"]
+from solutions.ch13 import check_4, exercise_4  # noqa: E402
+
+check_4(exercise_4())
+
+# %% [markdown]
 # ## Summary
 #
 # * The trace (v₁…v₇) is the graph; forward mode pushes tangents along it once per input, reverse mode
@@ -371,3 +493,5 @@ check_3(exercise_3())
 # * Finite differences are a check, not a method: their error is U-shaped in h.
 # * Symbolic derivatives are exact but swell; autodiff keeps the shared subexpressions as variables.
 # * For a scalar loss of many parameters, reverse mode's single sweep wins.
+# * A derivative inside a derivative needs each perturbation kept apart (a level per call); one shared ε
+#   gives d/dx [x · d/dy (x + y)] = 2 instead of 1. With levels, every nesting order gives the same Hessian.
