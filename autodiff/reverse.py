@@ -62,6 +62,7 @@ def is_grad_enabled() -> bool:
 def set_grad_enabled(mode: bool) -> None:
     _GRAD_MODE.enabled = bool(mode)
 
+
 _NO_PARAMS: dict = {}  # shared and never changed
 
 
@@ -234,19 +235,9 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
         if g is None:
             continue  # the outputs do not depend on this node
         if fast and _fast.add_indexed(node, g, adj, owned):
-            continue
-        level = node.level
-        xs = []
-        needs = []
-        for p in node.parents:
-            own = isinstance(p, Node) and p.level is level
-            xs.append(p.value if own else p)
-            needs.append(own)
-        params = node.params or _NO_PARAMS
-        if prim in RESIDUALS and node.saved is not None:
-            params = {**params, "saved": node.saved}
-        contributions = fast and prim.elementwise and _fast.uniform_vjp(prim, g, xs, node.value, needs, params) \
-            or prim.vjp(choose_backend((g, *xs)), g, xs, node.value, needs, **params)
+            contributions = ()  # (added into the operand's adjoint already)
+        else:
+            contributions = _contributions(node, g, fast)
         if free:
             node.value = node.saved = None
         for p, c in zip(node.parents, contributions):
@@ -259,6 +250,26 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
                 else:
                     adj[p] = old + c
     return adj
+
+
+def _contributions(node: Node, g, fast: bool) -> list:
+    """The node's vjp rule applied to its adjoint ``g``: one contribution per parent (None for constants)."""
+    prim = node.prim
+    level = node.level
+    xs = []
+    needs = []
+    for p in node.parents:
+        own = isinstance(p, Node) and p.level is level
+        xs.append(p.value if own else p)
+        needs.append(own)
+    params = node.params or _NO_PARAMS
+    if prim in RESIDUALS and node.saved is not None:
+        params = {**params, "saved": node.saved}
+    if fast and prim.elementwise:
+        uniform = _fast.uniform_vjp(prim, g, xs, node.value, needs, params)
+        if uniform is not None:
+            return uniform
+    return prim.vjp(choose_backend((g, *xs)), g, xs, node.value, needs, **params)
 
 
 # --- the adjoint sweep of a trace (Trace.reverse) ------------------------------------------------------------
