@@ -14,6 +14,7 @@ operations keep float32 as float32 (a Python number adapts to the tensor's dtype
 
 from __future__ import annotations
 
+import warnings
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
@@ -269,6 +270,11 @@ class Tensor(Node):
         return a if dtype is None else a.astype(dtype)
 
     def __float__(self) -> float:
+        """``float(t)``, and so ``math.sin(t)``: as PyTorch, a warning when ``t`` requires grad (the result is a
+        constant, so no gradient flows through what is computed from it)."""
+        if self.requires_grad:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+                          "behavior. Consider using tensor.detach() first.", UserWarning, stacklevel=2)
         return float(self.item())
 
     def __int__(self) -> int:
