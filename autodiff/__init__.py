@@ -11,6 +11,7 @@
 from . import allocator, numeric, symbolic, tables
 from .compare import compare
 from .dual import Dual
+from .explorer import explore
 from .forward import jacfwd, jvp
 from .functions import (
     abs,
@@ -56,7 +57,7 @@ __all__ = [
     "Dual", "Node", "Primitive", "REGISTRY", "ShapeError", "Trace", "Variable",
     "trace", "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "hvp", "hessian", "gradcheck",
     "numeric", "symbolic",
-    "compare", "parse", "ParseError", "render", "render_steps", "tables", "primal_table", "tangent_table",
+    "compare", "explore", "parse", "ParseError", "render", "render_steps", "tables", "primal_table", "tangent_table",
     "adjoint_table", "trace_tables",
     "abs", "absolute", "broadcast_to", "concatenate", "cos", "dot", "erf", "exp", "getitem", "log", "matmul",
     "max", "maximum", "mean", "minimum", "pow", "power", "relu", "reshape", "sigmoid", "sin", "sqrt", "sum",
