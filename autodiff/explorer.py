@@ -459,5 +459,5 @@ def explore(f: Callable | str | Trace, *args, **kwargs) -> Explorer:
     fn = parse(f) if text is not None else f
     t = trace(fn, *args, **kwargs)
     where = ", ".join(f"{n} = {_text(v.value, 6)}" for n, v in zip(t.input_names, t.inputs))
-    name = f"f({', '.join(t.input_names)}) = {text.strip()}" if text else getattr(fn, "__name__", "f")
-    return Explorer(t, f"{name} at {where}")
+    call = f"{'f' if text else getattr(fn, '__name__', 'f')}({', '.join(t.input_names)})"
+    return Explorer(t, f"{call} = {text.strip()} at {where}" if text else f"{call} at {where}")

@@ -11,6 +11,11 @@ from autodiff.tables import value_text
 
 from .conftest import SHOTS, console_errors, open_file
 
+pytest.importorskip("selenium", reason="selenium is not installed (the test extra)")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
 COURSE = "x1*x2 + exp(x1*x2) - sin(x2)"
 # Course order: v3 = v1·v2, v4 = sin v2, v5 = exp v3, v6 = v3 + v5, v7 = v6 − v4 (README, `autodiff` command).
 EDGES = {"v3": ["v1", "v2"], "v4": ["v2"], "v5": ["v3"], "v6": ["v3", "v5"], "v7": ["v6", "v4"]}
@@ -29,14 +34,10 @@ def course_trace():
 
 
 def _by(driver, css):
-    from selenium.webdriver.common.by import By
-
     return driver.find_element(By.CSS_SELECTOR, css)
 
 
 def _all(driver, css):
-    from selenium.webdriver.common.by import By
-
     return driver.find_elements(By.CSS_SELECTOR, css)
 
 
@@ -46,7 +47,7 @@ def _state(driver, table: str) -> dict:
     root = _by(driver, ".adx")
     rows = _all(driver, f".adx-{table} tr.adx-current")
     assert len(rows) == 1, "exactly one highlighted row"
-    cell = rows[0].find_element("css selector", ".adx-num")
+    cell = rows[0].find_element(By.CSS_SELECTOR, ".adx-num")
     svg = f".adx-svg-{root.get_attribute('data-mode')}"
     nodes = [g.get_attribute("id").split("-n-")[-1] for g in _all(driver, f"{svg} g.node.adx-current")]
     edges = sorted(g.get_attribute("id").split("-e-")[-1] for g in _all(driver, f"{svg} g.edge.adx-read"))
@@ -75,16 +76,11 @@ def _check(state, var, value, mode):
 
 
 def test_every_step_of_both_sweeps_shows_the_sweeps_numbers(browser, course_page, course_trace):
-    from selenium.webdriver.common.keys import Keys
-
     open_file(browser, course_page)
     nodes = course_trace.nodes
     for seed in ("x1", "x2"):  # forward mode, clicking "next", for each seeded input
-        from selenium.webdriver.support.ui import Select
-
         Select(_by(browser, ".adx-seed")).select_by_value(seed)
-        _by(browser, ".adx-prev")  # (exists)
-        browser.find_element("css selector", ".adx").send_keys(Keys.HOME)
+        _by(browser, ".adx").send_keys(Keys.HOME)
         sweep = course_trace.forward(seed)
         for i, v in enumerate(nodes):
             state = _state(browser, "tangent")
@@ -122,8 +118,6 @@ def test_every_step_of_both_sweeps_shows_the_sweeps_numbers(browser, course_page
 
 
 def test_slider_play_and_keys(browser, course_page):
-    from selenium.webdriver.common.keys import Keys
-
     open_file(browser, course_page)
     root = _by(browser, ".adx")
     root.send_keys(Keys.END)
@@ -136,9 +130,6 @@ def test_slider_play_and_keys(browser, course_page):
     root.send_keys(Keys.HOME)
     _by(browser, ".adx-play").click()
     assert _by(browser, ".adx-play").get_attribute("aria-label") == "pause"
-    browser.implicitly_wait(0)
-    from selenium.webdriver.support.ui import WebDriverWait
-
     WebDriverWait(browser, 5).until(lambda d: int(root.get_attribute("data-step")) >= 2)
     _by(browser, ".adx-play").click()
     assert _by(browser, ".adx-play").get_attribute("aria-label") == "play"
@@ -162,18 +153,13 @@ def test_other_traces_step_without_errors(browser, case, tmp_path):
     root = _by(browser, ".adx")
     _by(browser, 'input[value="reverse"]').click()
     sweep = t.reverse()
-    for i, v in enumerate(reversed(t.nodes)):
+    for v in reversed(t.nodes):
         state = _state(browser, "adjoint")
         assert state["var"] == v.name and state["value"] == repr(float(sweep[v]))
-        root.send_keys(Keys_right())
+        root.send_keys(Keys.ARROW_RIGHT)
     assert np.allclose([float(x) for x in np.atleast_1d(sweep.gradient)],
                        [float(_by(browser, f'.adx-adjoint tr[data-var="{x.name}"] .adx-num').get_attribute(
                            "data-value")) for x in t.inputs])
     browser.save_screenshot(str(SHOTS / f"explorer_{case}.png"))
     assert console_errors(browser) == []
 
-
-def Keys_right():
-    from selenium.webdriver.common.keys import Keys
-
-    return Keys.ARROW_RIGHT
