@@ -407,6 +407,7 @@ def page(trace: Trace, title: str | None = None) -> str:
     title = title or repr(trace)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<link rel=\"icon\" href=\"data:,\">"  # no request for /favicon.ico
             f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,Helvetica,Arial,sans-serif;"
             "margin:1.5em;color:#0f172a}</style></head>\n<body>\n"
             f"{fragment(trace, title)}\n<script>document.querySelector('.adx').focus();</script>\n</body></html>\n")
