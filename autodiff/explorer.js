@@ -52,8 +52,10 @@ function adxInit(root) {
         g.classList.toggle("adx-pending", !done[name]);
       });
       s.querySelectorAll("g.edge").forEach(function (g) {
-        var key = g.id.slice(D.uid.length + 2), on = cur.edges.indexOf(key) >= 0;
+        var key = g.id.slice(D.uid.length + 2), at = cur.edges.indexOf(key), on = at >= 0;
         g.classList.toggle("adx-read", on);
+        var path = g.querySelector("path");  // edge by edge: each contribution starts a little after the last
+        if (path) path.style.animationDelay = on ? (0.25 * at) + "s" : "";
         setLabel(g, on ? cur.labels[key] : original[g.id]);
       });
     }

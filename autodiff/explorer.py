@@ -29,6 +29,7 @@ from .primitives import primal
 from .render import _STYLE, GraphvizNotFoundError, _kind, _partial_value, pipe
 from .tables import (
     DOT,
+    _decorated_label,
     adjoint_contributions,
     adjoint_expressions,
     adjoint_name,
@@ -202,7 +203,7 @@ def _forward_steps(trace: Trace, seed: str) -> tuple[list[dict], object]:
     for v in trace.nodes:
         t = sweep[v]
         if v.is_input:
-            dotted = N.name(v.label[0] + DOT + v.label[1:])
+            dotted = N.name(_decorated_label(v.label, DOT))
             eq = _equation(tangent_name(v), N.show(dotted), None, t)
             primal_eq = _equation(v.name, v.label, None, v.value)
             steps.append({"var": v.name, "edges": [], "labels": {}, "eq": eq, "primal": primal_eq})
@@ -341,7 +342,7 @@ def _rows(trace: Trace, kind: str) -> str:
             lhs, rhs = v.name, (v.label if v.is_input else v.expression())
         elif kind == "tangent":
             lhs = tangent_name(v)
-            rhs = v.label[0] + DOT + v.label[1:] if v.is_input else N.show(tangent_expression(v))
+            rhs = _decorated_label(v.label, DOT) if v.is_input else N.show(tangent_expression(v))
         else:
             lhs, rhs = adjoint_name(v), None
         rows.append(f'<tr data-var="{v.name}"><th scope="row">{html_math(lhs)}</th>'
@@ -364,7 +365,7 @@ def fragment(trace: Trace, title: str | None = None) -> str:
             f'<tr data-var="{v.name}"><th scope="row">{html_math(adjoint_name(v))}</th><td class="adx-expr"></td>',
             f'<tr data-var="{v.name}"><th scope="row">{html_math(adjoint_name(v))}</th>'
             f'<td class="adx-expr">= {html_math(N.show(exprs[v]))}</td>', 1)
-    options = "".join(f'<option value="{html.escape(x)}">{html.escape(x[0] + DOT + x[1:])} = 1 '
+    options = "".join(f'<option value="{html.escape(x)}">{html.escape(_decorated_label(x, DOT))} = 1 '
                       f'(∂/∂{html.escape(x)})</option>' for x in d["inputs"])
     payload = json.dumps(d, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
     heading = f'<h2 class="adx-title">{html.escape(title)}</h2>' if title else ""
@@ -410,7 +411,8 @@ def page(trace: Trace, title: str | None = None) -> str:
             "<link rel=\"icon\" href=\"data:,\">"  # no request for /favicon.ico
             f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,Helvetica,Arial,sans-serif;"
             "margin:1.5em;color:#0f172a}</style></head>\n<body>\n"
-            f"{fragment(trace, title)}\n<script>document.querySelector('.adx').focus();</script>\n</body></html>\n")
+            f"{fragment(trace, title)}\n"
+            "<script>document.querySelector('.adx').focus({preventScroll: true});</script>\n</body></html>\n")
 
 
 def write_html(trace: Trace, path: str | os.PathLike, title: str | None = None) -> Path:

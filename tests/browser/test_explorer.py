@@ -163,3 +163,22 @@ def test_other_traces_step_without_errors(browser, case, tmp_path):
     browser.save_screenshot(str(SHOTS / f"explorer_{case}.png"))
     assert console_errors(browser) == []
 
+
+
+def test_two_explorers_on_one_page_step_independently(browser, tmp_path):
+    """As in a notebook that displays two traces: each explorer answers its own controls only."""
+    from autodiff.explorer import fragment
+
+    first, second = ad.trace(ad.parse("x*y"), 2.0, 3.0), ad.trace(ad.parse("sin(x)"), 1.0)
+    path = tmp_path / "two.html"
+    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><link rel='icon' href='data:,'></head><body>"
+                    f"{fragment(first)}{fragment(second)}</body></html>", encoding="utf-8")
+    open_file(browser, path)
+    roots = _all(browser, ".adx")
+    assert len(roots) == 2
+    roots[0].find_element(By.CSS_SELECTOR, ".adx-next").click()
+    roots[0].find_element(By.CSS_SELECTOR, ".adx-next").click()
+    assert roots[0].get_attribute("data-var") == "v3" and roots[1].get_attribute("data-var") == "v1"
+    roots[1].send_keys(Keys.END)
+    assert roots[1].get_attribute("data-var") == "v2" and roots[0].get_attribute("data-var") == "v3"
+    assert console_errors(browser) == []
