@@ -237,10 +237,16 @@ def _reverse_seed(trace: Trace):
     return seeds if trace.multiple_outputs else seeds[0]
 
 
+def _adjoint_formulas(trace: Trace) -> dict:
+    """v̄ᵢ as the adjoint table writes it: seeded with 1 (a scalar output) or with ȳ (the others)."""
+    seed = _reverse_seed(trace)
+    return adjoint_expressions(trace, None if not trace.multiple_outputs and np.ndim(seed) == 0 else seed)
+
+
 def _reverse_steps(trace: Trace) -> tuple[list[dict], object]:
     seed = _reverse_seed(trace)
     sweep = trace.reverse(seed)
-    exprs = adjoint_expressions(trace, None if not trace.multiple_outputs and np.ndim(seed) == 0 else seed)
+    exprs = _adjoint_formulas(trace)
     primals = _primal_values(trace)
     adjoints = {adjoint_name(v): sweep[v] for v in trace.nodes}
     if trace.multiple_outputs:
@@ -335,6 +341,8 @@ def _graphs(trace: Trace, uid: str, d: dict) -> tuple[str, str, str]:
 
 
 def _rows(trace: Trace, kind: str) -> str:
+    """The table's rows, values empty (the script fills them step by step); adjoints from the last back."""
+    adjoints = _adjoint_formulas(trace) if kind == "adjoint" else {}
     rows = []
     nodes = list(reversed(trace.nodes)) if kind == "adjoint" else trace.nodes
     for v in nodes:
@@ -344,10 +352,9 @@ def _rows(trace: Trace, kind: str) -> str:
             lhs = tangent_name(v)
             rhs = _decorated_label(v.label, DOT) if v.is_input else N.show(tangent_expression(v))
         else:
-            lhs, rhs = adjoint_name(v), None
+            lhs, rhs = adjoint_name(v), N.show(adjoints[v])
         rows.append(f'<tr data-var="{v.name}"><th scope="row">{html_math(lhs)}</th>'
-                    f'<td class="adx-expr">{"" if rhs is None else "= " + html_math(rhs)}</td>'
-                    '<td class="adx-num"></td></tr>')
+                    f'<td class="adx-expr">= {html_math(rhs)}</td><td class="adx-num"></td></tr>')
     return "\n".join(rows)
 
 
@@ -357,14 +364,6 @@ def fragment(trace: Trace, title: str | None = None) -> str:
     uid = f"adx{os.getpid():x}{next(_ids)}"
     d = data(trace, uid)
     fwd, rev, note = _graphs(trace, uid, d)
-    adjoint_rows = _rows(trace, "adjoint")
-    exprs = adjoint_expressions(trace, None if not trace.multiple_outputs and np.ndim(_reverse_seed(trace)) == 0
-                                else _reverse_seed(trace))
-    for v in trace.nodes:  # the adjoint rows' formulas (v̄3 = v̄5·v5 + v̄6)
-        adjoint_rows = adjoint_rows.replace(
-            f'<tr data-var="{v.name}"><th scope="row">{html_math(adjoint_name(v))}</th><td class="adx-expr"></td>',
-            f'<tr data-var="{v.name}"><th scope="row">{html_math(adjoint_name(v))}</th>'
-            f'<td class="adx-expr">= {html_math(N.show(exprs[v]))}</td>', 1)
     options = "".join(f'<option value="{html.escape(x)}">{html.escape(_decorated_label(x, DOT))} = 1 '
                       f'(∂/∂{html.escape(x)})</option>' for x in d["inputs"])
     payload = json.dumps(d, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
@@ -389,8 +388,8 @@ def fragment(trace: Trace, title: str | None = None) -> str:
 <table class="adx-table adx-primal"><caption>Primal trace</caption><tbody>{_rows(trace, "primal")}</tbody></table>
 <table class="adx-table adx-tangent"><caption>Tangent trace (forward mode) <span class="adx-seedname"></span>
 </caption><tbody>{_rows(trace, "tangent")}</tbody></table>
-<table class="adx-table adx-adjoint"><caption>Adjoint trace (reverse mode)</caption><tbody>{adjoint_rows}</tbody>
-</table></div>
+<table class="adx-table adx-adjoint"><caption>Adjoint trace (reverse mode)</caption>
+<tbody>{_rows(trace, "adjoint")}</tbody></table></div>
 <p class="adx-help">← → step · space play/pause · Home/End first/last · every number is the library's own sweep</p>
 <script type="application/json" class="adx-data">{payload}</script>
 <script>{_asset("explorer.js")}
