@@ -346,6 +346,7 @@ def _rows(trace: Trace, kind: str) -> str:
     rows = []
     nodes = list(reversed(trace.nodes)) if kind == "adjoint" else trace.nodes
     for v in nodes:
+        shown = html.escape(_text(v.value, TABLE_DIGITS)) if kind == "primal" else ""  # (without the script too)
         if kind == "primal":
             lhs, rhs = v.name, (v.label if v.is_input else v.expression())
         elif kind == "tangent":
@@ -354,7 +355,7 @@ def _rows(trace: Trace, kind: str) -> str:
         else:
             lhs, rhs = adjoint_name(v), N.show(adjoints[v])
         rows.append(f'<tr data-var="{v.name}"><th scope="row">{html_math(lhs)}</th>'
-                    f'<td class="adx-expr">= {html_math(rhs)}</td><td class="adx-num"></td></tr>')
+                    f'<td class="adx-expr">= {html_math(rhs)}</td><td class="adx-num">{shown}</td></tr>')
     return "\n".join(rows)
 
 
@@ -383,7 +384,7 @@ def fragment(trace: Trace, title: str | None = None) -> str:
 </div>
 <div class="adx-equation" aria-live="polite"><div class="adx-eq"></div><div class="adx-eq2"></div></div>
 <div class="adx-graph">{'<p class="adx-note">' + html.escape(note) + '</p>' if note else ''}
-<div class="adx-svg adx-svg-forward">{fwd}</div><div class="adx-svg adx-svg-reverse">{rev}</div></div>
+<div class="adx-svg adx-svg-forward">{fwd}</div><div class="adx-svg adx-svg-reverse" hidden>{rev}</div></div>
 <div class="adx-tables">
 <table class="adx-table adx-primal"><caption>Primal trace</caption><tbody>{_rows(trace, "primal")}</tbody></table>
 <table class="adx-table adx-tangent"><caption>Tangent trace (forward mode) <span class="adx-seedname"></span>
