@@ -12,6 +12,7 @@ import pytest
 import autodiff as ad
 from autodiff import explorer
 from autodiff.__main__ import main
+from autodiff.parse import FUNCTIONS
 from autodiff.render import dot_available
 from autodiff.tables import adjoint_table, tangent_table
 
@@ -122,3 +123,19 @@ def test_explore_reads_text_and_refuses_a_point_for_a_trace(course):
     assert ad.explore(course).trace is course
     with pytest.raises(TypeError, match="takes no input values"):
         ad.explore(course, 1.0)
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_every_function_the_parser_accepts(name):
+    """Each step's equation ends in the sweep's value, for every function the parser knows."""
+    two = name in ("pow", "maximum", "minimum", "max", "min")
+    text = f"{name}(x, y) * x - y / x" if two else f"{name}(x * y) + x ** 2 - 3 / y"
+    t = ad.trace(ad.parse(text), 0.7, 1.3)
+    d = explorer.data(t)
+    sweeps = {"reverse": t.reverse(), **{x: t.forward(x) for x in t.input_names}}
+    for key, sweep in sweeps.items():
+        steps = d["reverse"] if key == "reverse" else d["forward"][key]
+        assert len(steps) == len(t.nodes)
+        for step in steps:
+            shown = re.sub(r"<[^>]+>", "", step["eq"]).rsplit(" = ", 1)[-1].replace("\u2212", "-")
+            assert float(shown) == pytest.approx(float(sweep[step["var"]]), rel=1e-3, abs=1e-12), step["eq"]
