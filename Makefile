@@ -40,9 +40,13 @@ browser:
 		echo "note: no chromium/chromedriver: the browser tests skip (sudo apt-get install chromium chromium-driver)"; \
 	fi
 
+# The suite runs twice: as is, and on the reference paths alone (autodiff/fast.py switched off).
 test: $(STAMP) graphviz browser
 	$(BIN)/ruff check .
 	$(RUN) $(BIN)/python -m pytest -q
+	@echo "== the same suite again with AUTODIFF_REFERENCE=1 (the speed-only paths of autodiff/fast.py off;"
+	@echo "   the browser tests once: the explorer's own tests in tests/autodiff/ run in both)"
+	$(RUN) AUTODIFF_REFERENCE=1 $(BIN)/python -m pytest -q --ignore=tests/browser
 
 demo: $(STAMP) graphviz
 	$(RUN) $(BIN)/autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5 --out out/demo

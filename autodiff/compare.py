@@ -25,11 +25,10 @@ import numpy as np
 import sympy as sp
 
 from . import numeric, symbolic
-from .forward import jacfwd, jvp
 from .primitives import primal
-from .reverse import grad, jacrev
 from .tables import latex_text, value_text
 from .trace import Trace, trace
+from .transforms import grad, jacfwd, jacrev, jvp
 
 METHODS = ("forward mode", "reverse mode", "forward differences", "central differences", "richardson",
            "complex step", "sympy")
