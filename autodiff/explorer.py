@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -154,10 +155,15 @@ def _numbers(x: N.Sym, values: dict, primals: dict) -> str | None:
     return s[1:-1] if re.fullmatch(r"\(\u2212[^()]*\)", s) else s
 
 
+def _html(text: str) -> str:
+    """:func:`html_math` (x1 → x<sub>1</sub>), then marks composed where Unicode can (x + ̇ → ẋ, b + ̇ → ḃ)."""
+    return unicodedata.normalize("NFC", html_math(text))
+
+
 def _equation(lhs: str, formula: str, numbers: str | None, value) -> str:
     """``lhs = formula = numbers = value`` in HTML, leaving out repeats (v̄6 = v̄7 = 1, not = 1 = 1)."""
     result = _text(value, EQUATION_DIGITS)
-    parts = [html_math(lhs), html_math(formula)]
+    parts = [_html(lhs), _html(formula)]
     if numbers is not None and numbers != formula and numbers != result:
         parts.append(html.escape(numbers))
     if formula != result:
@@ -203,7 +209,7 @@ def _forward_steps(trace: Trace, seed: str) -> tuple[list[dict], object]:
     for v in trace.nodes:
         t = sweep[v]
         if v.is_input:
-            dotted = N.name(_decorated_label(v.label, DOT))
+            dotted = N.name(v.label[:1] + DOT + v.label[1:])  # ẋ1, composed in _html
             eq = _equation(tangent_name(v), N.show(dotted), None, t)
             primal_eq = _equation(v.name, v.label, None, v.value)
             steps.append({"var": v.name, "edges": [], "labels": {}, "eq": eq, "primal": primal_eq})
@@ -351,11 +357,11 @@ def _rows(trace: Trace, kind: str) -> str:
             lhs, rhs = v.name, (v.label if v.is_input else v.expression())
         elif kind == "tangent":
             lhs = tangent_name(v)
-            rhs = _decorated_label(v.label, DOT) if v.is_input else N.show(tangent_expression(v))
+            rhs = v.label[:1] + DOT + v.label[1:] if v.is_input else N.show(tangent_expression(v))
         else:
             lhs, rhs = adjoint_name(v), N.show(adjoints[v])
-        rows.append(f'<tr data-var="{v.name}"><th scope="row">{html_math(lhs)}</th>'
-                    f'<td class="adx-expr">= {html_math(rhs)}</td><td class="adx-num">{shown}</td></tr>')
+        rows.append(f'<tr data-var="{v.name}"><th scope="row">{_html(lhs)}</th>'
+                    f'<td class="adx-expr">= {_html(rhs)}</td><td class="adx-num">{shown}</td></tr>')
     return "\n".join(rows)
 
 
