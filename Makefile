@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # Small matrices run fastest on one BLAS thread; threaded BLAS on a busy 2-core machine was ~10x slower.
 RUN    := MPLBACKEND=Agg OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: demo test lint graphviz tutorials notebooks bench bench-instructions clean
+.PHONY: demo test lint graphviz browser docs tutorials notebooks bench bench-instructions clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,12 +28,25 @@ graphviz: $(STAMP)
 		echo "      graphviz-pure could not be installed; .dot files are still written."; \
 	fi
 
+# Headless Chromium for the browser tests (tests/browser/): as root with apt-get, Debian's chromium and its
+# driver; otherwise those tests skip and say why.
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium and chromium-driver (for the browser tests)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+			chromium chromium-driver >/dev/null; } || echo "note: chromium could not be installed; the browser tests skip"; \
+	else \
+		echo "note: no chromium/chromedriver: the browser tests skip (sudo apt-get install chromium chromium-driver)"; \
+	fi
+
 # The suite runs twice: as is, and on the reference paths alone (autodiff/fast.py switched off).
-test: $(STAMP) graphviz
+test: $(STAMP) graphviz browser
 	$(BIN)/ruff check .
 	$(RUN) $(BIN)/python -m pytest -q
-	@echo "== the same suite again with AUTODIFF_REFERENCE=1 (the speed-only paths of autodiff/fast.py off)"
-	$(RUN) AUTODIFF_REFERENCE=1 $(BIN)/python -m pytest -q
+	@echo "== the same suite again with AUTODIFF_REFERENCE=1 (the speed-only paths of autodiff/fast.py off;"
+	@echo "   the browser tests once: the explorer's own tests in tests/autodiff/ run in both)"
+	$(RUN) AUTODIFF_REFERENCE=1 $(BIN)/python -m pytest -q --ignore=tests/browser
 
 demo: $(STAMP) graphviz
 	$(RUN) $(BIN)/autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5 --out out/demo
@@ -49,6 +62,14 @@ tutorials: $(STAMP) graphviz
 notebooks: $(STAMP) graphviz
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[tutorials]'
 	$(RUN) $(BIN)/python tutorials/make_notebooks.py out/notebooks
+
+# The course as a website in out/site (MkDocs, Material, mkdocs-jupyter, mkdocstrings: the `docs` extra):
+# the README, every chapter executed, explorer pages and the API reference, built with --strict (a broken
+# link or a chapter that raises fails), then opened in headless Chromium. Open out/site/index.html.
+docs: $(STAMP) graphviz browser
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[docs]'
+	$(RUN) $(BIN)/python site/build.py --out out/site
+	$(RUN) $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_site.py
 
 # Speed and memory against PyTorch, HIPS autograd, micrograd and hand-written numpy (the `bench` extra).
 bench: $(STAMP)

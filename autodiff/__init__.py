@@ -10,6 +10,7 @@
 
 from . import allocator, numeric, symbolic, tables
 from .compare import compare
+from .explorer import explore
 from .forward import Dual
 from .functions import (
     abs,
@@ -54,7 +55,7 @@ __all__ = [
     "Variable",
     "trace", "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "hvp", "hessian", "gradcheck",
     "allocator", "numeric", "symbolic",
-    "compare", "parse", "ParseError", "render", "render_steps", "tables", "primal_table", "tangent_table",
+    "compare", "explore", "parse", "ParseError", "render", "render_steps", "tables", "primal_table", "tangent_table",
     "adjoint_table", "trace_tables",
     "abs", "absolute", "broadcast_to", "concatenate", "cos", "dot", "erf", "exp", "getitem", "log", "matmul",
     "max", "maximum", "mean", "minimum", "pow", "power", "relu", "reshape", "sigmoid", "sin", "sqrt", "sum",

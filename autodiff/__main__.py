@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .compare import compare
+from .explorer import write_html
 from .parse import ParseError, parse
 from .primitives import ShapeError
 from .render import SHOWS, GraphvizNotFoundError, dot_available, render, write, write_steps
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", default="primal", help=f"what the rendered graph shows: {', '.join(SHOWS)}")
     p.add_argument("--steps", metavar="DIR", help="write one SVG per step of the forward and reverse sweeps")
     p.add_argument("--out", metavar="DIR", help="write the three graphs (SVG) and the tables into DIR")
+    p.add_argument("--html", metavar="FILE", help="write the interactive explorer page (one self-contained file)")
     p.add_argument("--no-compare", action="store_true", help="skip the method comparison")
     p.add_argument("--no-cse", action="store_true", help="do not share repeated subexpressions")
     p.add_argument("--repeats", type=int, default=5, help="timing repeats for the comparison (default 5)")
@@ -161,6 +163,8 @@ def run(argv: Sequence[str] | None = None, out=None) -> int:
         fmt = "svg" if dot_available() else "dot"
         for sweep in ("forward", "reverse"):
             written += write_steps(t, args.steps, sweep, fmt=fmt, wrt=args.wrt[0] if args.wrt else None)
+    if args.html:
+        written.append(write_html(t, args.html, heading))
     if args.out:
         written += _write_out(t, tables, comparison, Path(args.out), heading, args.wrt[0] if args.wrt else None)
     if written:  # on stderr unless text, so that a Markdown/LaTeX/HTML document on stdout stays clean

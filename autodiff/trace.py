@@ -263,12 +263,16 @@ class Trace:
         return to_svg(self)
 
     def _repr_html_(self, svg: str | None = None) -> str:
-        # Jupyter prefers HTML to SVG, so the HTML is the graph itself (the primal table without `dot`).
-        from .render import to_svg
-        from .tables import primal_table
+        # Jupyter prefers HTML to SVG: a trace shows as its explorer (autodiff/explorer.py).
+        from .explorer import fragment
 
-        svg = svg or to_svg(self)
-        return f'<div class="autodiff-trace">{svg}</div>' if svg else primal_table(self).to_html()
+        return fragment(self)
+
+    def to_html(self, path=None) -> str:
+        """The explorer page (see :mod:`autodiff.explorer`); with ``path``, also written there."""
+        from .explorer import page, write_html
+
+        return page(self) if path is None else write_html(self, path).read_text(encoding="utf-8")
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         svg = self._repr_svg_()
