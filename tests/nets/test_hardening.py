@@ -368,3 +368,176 @@ def test_musk_utf8_bom_is_not_part_of_the_first_name(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + (musk_line(name="MUSK-211") + "\n").encode())
     bunch = nets.data.load_musk(path)
     assert bunch.groups.tolist() == ["MUSK-211"]
+
+
+# -- item 2: `nets evaluate` checks the checkpoint's configuration ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    from nets.__main__ import main
+
+    out = tmp_path_factory.mktemp("small")
+    assert main(["train", "--dataset", "moons", "--hidden", "4", "--epochs", "1", "--out", str(out),
+                 "--no-progress", "--no-plot"]) == 0
+    return out / "checkpoint.npz"
+
+
+def _with_config(src, dst, change) -> str:
+    ckpt = nets.load(src)
+    cfg = ckpt["extra"]["config"]
+    changed = change(cfg)  # edits cfg in place, or returns what replaces it
+    ckpt["extra"]["config"] = changed if isinstance(changed, list) else cfg
+    nets.save(ckpt, dst)
+    return str(dst)
+
+
+def _one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and captured.out == "", captured
+    return lines[0]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c.pop("dtype"), "missing dtype"),
+    (lambda c: c.update(evil="rm -rf /"), "unexpected evil"),
+    (lambda c: c.update(dtype="float16"), "--dtype is 'float16'; expected one of float32, float64"),
+    (lambda c: c.update(activation="__import__('os')"), "--activation is"),
+    (lambda c: c.update(model="transformer"), "--model is 'transformer'"),
+    (lambda c: c.update(val_fraction=5), "--val-fraction: expected a number in [0, 1), got 5.0"),
+    (lambda c: c.update(hidden=128), "--hidden is 128, not a non-empty list"),
+    (lambda c: c.update(hidden=[4, -2]), "--hidden: expected a positive integer, got -2"),
+    (lambda c: c.update(seed="0"), "--seed is '0', not a number"),
+    (lambda c: c.update(epochs=True), "--epochs is True, not a number"),
+    (lambda c: c.update(lr=float("nan")), "--lr: expected a positive number, got nan"),
+    (lambda c: c.update(weight_decay=-1.0), "--weight-decay must be >= 0"),
+    (lambda c: c.update(early_stopping=3, val_fraction=0.0), "--early-stopping needs a validation split"),
+    (lambda c: [1, 2], "it is a list, not a dict"),
+])
+def test_evaluate_checks_the_configuration_like_train_checks_arguments(small_run, tmp_path, capsys, change, message):
+    from nets.__main__ import main
+
+    path = _with_config(small_run, tmp_path / "bad.npz", change)
+    assert main(["evaluate", path]) == 2
+    line = _one_error_line(capsys)
+    assert line.startswith("nets evaluate: error:") and "bad training configuration" in line and message in line
+
+
+def test_evaluate_refuses_a_huge_hidden_layer_before_allocating(small_run, tmp_path, capsys):
+    from nets.__main__ import main
+
+    path = _with_config(small_run, tmp_path / "huge.npz", lambda c: c.update(hidden=[100000, 100000]))
+    tracemalloc.start()
+    try:
+        status = main(["evaluate", path])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert status == 2 and peak < 50 << 20  # it used to allocate 37 GB
+    assert "describes a model of at least 10,000,600,002 parameters, but it holds 22 weights" in _one_error_line(capsys)
+
+
+def test_evaluate_never_reads_a_file_the_checkpoint_names(small_run, tmp_path, capsys, monkeypatch):
+    from nets.__main__ import main
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text("not for you\n")
+    opened = []
+    monkeypatch.setattr(nets.data, "load_musk", lambda path, **kw: opened.append(path))
+    path = _with_config(small_run, tmp_path / "musk.npz", lambda c: c.update(dataset="musk", data_path=str(secret)))
+    assert main(["evaluate", path]) == 2
+    assert "was trained on --dataset musk; pass the Musk clean2.data file with --data-path" in _one_error_line(capsys)
+    path = _with_config(small_run, tmp_path / "moons.npz", lambda c: c.update(data_path=str(secret)))
+    assert main(["evaluate", path, "--json"]) == 0  # a moons run: the path in its configuration is not used
+    assert json.loads(capsys.readouterr().out)["split"] == "val" and opened == []
+    assert main(["evaluate", path, "--data-path", str(secret)]) == 2
+    assert "--data-path is for a checkpoint trained on --dataset musk" in _one_error_line(capsys)
+
+
+# -- item 6: non-finite weights after the last step and a non-finite validation loss -------------------------------
+
+def test_weights_that_become_infinite_in_the_last_step_are_an_error():
+    X = np.full((8, 1), 100.0, dtype=np.float32)
+    y = np.full((8, 1), -100.0, dtype=np.float32)
+    model = nets.models.LinearRegression(1, dtype=nets.float32)
+    opt = nets.optim.SGD(model.parameters(), lr=1e37)
+    loader = nets.data.DataLoader(nets.data.TensorDataset(X, y), batch_size=8)
+    with np.errstate(all="ignore"), pytest.raises(nets.train.NonFiniteLossError,
+                                                  match=r"weights became NaN or infinite by the end of epoch 1 "
+                                                        r"\(parameter '.*weight'\)"):
+        nets.train.fit(model, nets.nn.MSELoss(), opt, loader, 1, progress=False)
+
+
+def test_a_non_finite_validation_loss_is_an_error():
+    X, y = np.ones((8, 2)), np.zeros((8, 1))
+    bad = X.copy()
+    bad[0, 0] = np.inf
+    model = nets.models.LinearRegression(2, dtype=nets.float64)
+    loader = nets.data.DataLoader(nets.data.TensorDataset(X, y), batch_size=8)
+    val = nets.data.DataLoader(nets.data.TensorDataset(bad, y), batch_size=8)
+    with np.errstate(all="ignore"), pytest.raises(nets.train.NonFiniteLossError,
+                                                  match="validation loss became (inf|nan) at epoch 1"):
+        nets.train.fit(model, nets.nn.MSELoss(), nets.optim.SGD(model.parameters(), lr=0.01), loader, 2,
+                       val_loader=val, progress=False)
+
+
+@pytest.mark.parametrize("lr, message", [("1e39", "weights became NaN or infinite by the end of epoch 1"),
+                                         ("1e38", "the training loss of the final weights is inf")])
+def test_the_command_writes_no_checkpoint_for_weights_that_diverged(tmp_path, capsys, lr, message):
+    from nets.__main__ import main
+
+    status = main(["train", "--dataset", "regression", "--model", "linear", "--optimizer", "sgd", "--lr", lr,
+                   "--epochs", "1", "--batch-size", "1000", "--val-fraction", "0", "--out", str(tmp_path / "run"),
+                   "--no-progress", "--no-plot"])
+    assert status == 1
+    assert message in _one_error_line(capsys)
+    assert not (tmp_path / "run" / "checkpoint.npz").exists()
+
+
+# -- item 7: honest labels and a summary of the settings that applied ---------------------------------------------
+
+def test_summary_records_only_the_settings_that_applied(tmp_path, capsys):
+    from nets.__main__ import main
+
+    assert main(["train", "--dataset", "breast_cancer", "--model", "logistic", "--epochs", "1", "--out",
+                 str(tmp_path / "a"), "--no-progress", "--no-plot"]) == 0
+    cfg = json.loads((tmp_path / "a" / "summary.json").read_text())["config"]
+    assert not {"hidden", "activation", "norm", "dropout", "momentum", "data_path"} & cfg.keys()
+    assert cfg["lr"] == 1e-3 and cfg["weight_decay"] == 0.0 and cfg["optimizer"] == "adam"
+    assert main(["train", "--dataset", "moons", "--hidden", "4", "--optimizer", "sgd", "--epochs", "1", "--out",
+                 str(tmp_path / "b"), "--no-progress", "--no-plot"]) == 0
+    cfg = json.loads((tmp_path / "b" / "summary.json").read_text())["config"]
+    assert cfg["lr"] == 0.1 and cfg["momentum"] == 0.9 and cfg["hidden"] == [4]
+
+
+def test_evaluate_says_which_split_it_evaluated(tmp_path, capsys):
+    from nets.__main__ import main
+
+    assert main(["train", "--dataset", "moons", "--model", "logistic", "--epochs", "1", "--val-fraction", "0",
+                 "--out", str(tmp_path), "--no-progress", "--no-plot"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "checkpoint.npz")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "val split" not in first and "training split: the run had no validation split, 1000 examples" in first
+    assert main(["evaluate", str(tmp_path / "checkpoint.npz"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["split"] == "train"
+
+
+# -- item 8: --help shows every default ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_help_shows_every_default(command, capsys):
+    from nets.__main__ import build_parser, main
+
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    text = text[text.index("options:"):]  # not the usage line
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    for action in sub._actions:
+        if not action.option_strings or action.nargs == 0:  # positionals, flags and --help
+            continue
+        shown = " ".join(sub._get_formatter()._expand_help(action).split())
+        assert shown in text, action.option_strings  # what --help printed for this option
+        default = " ".join(map(str, action.default)) if isinstance(action.default, list) else str(action.default)
+        assert "default: " in shown and (action.default is None or f"default: {default}" in shown), shown
