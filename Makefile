@@ -28,9 +28,12 @@ graphviz: $(STAMP)
 		echo "      graphviz-pure could not be installed; .dot files are still written."; \
 	fi
 
+# The suite runs twice: as is, and on the reference paths alone (autodiff/fast.py switched off).
 test: $(STAMP) graphviz
 	$(BIN)/ruff check .
 	$(RUN) $(BIN)/python -m pytest -q
+	@echo "== the same suite again with AUTODIFF_REFERENCE=1 (the speed-only paths of autodiff/fast.py off)"
+	$(RUN) AUTODIFF_REFERENCE=1 $(BIN)/python -m pytest -q
 
 demo: $(STAMP) graphviz
 	$(RUN) $(BIN)/autodiff "x1*x2 + exp(x1*x2) - sin(x2)" --at x1=1.5 x2=0.5 --out out/demo

@@ -10,8 +10,7 @@
 
 from . import allocator, numeric, symbolic, tables
 from .compare import compare
-from .dual import Dual
-from .forward import jacfwd, jvp
+from .forward import Dual
 from .functions import (
     abs,
     absolute,
@@ -41,21 +40,20 @@ from .functions import (
     transpose,
     where,
 )
-from .graph import Node
 from .numeric import gradcheck
 from .parse import ParseError, parse
-from .primitives import REGISTRY, Primitive, ShapeError
+from .primitives import REGISTRY, ConcretizationError, EscapedTracerError, Primitive, ShapeError
 from .render import render, render_steps
-from .reverse import grad, hessian, hvp, jacrev, value_and_grad, vjp
+from .reverse import Node
 from .tables import adjoint_table, primal_table, tangent_table, trace_tables
 from .trace import Trace, Variable, trace
-
-allocator.apply_default()  # large arrays: keep freed pages for the next sweep (see autodiff/allocator.py)
+from .transforms import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 
 __all__ = [
-    "Dual", "Node", "Primitive", "REGISTRY", "ShapeError", "Trace", "Variable",
+    "Dual", "Node", "Primitive", "REGISTRY", "ShapeError", "ConcretizationError", "EscapedTracerError", "Trace",
+    "Variable",
     "trace", "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "hvp", "hessian", "gradcheck",
-    "numeric", "symbolic",
+    "allocator", "numeric", "symbolic",
     "compare", "parse", "ParseError", "render", "render_steps", "tables", "primal_table", "tangent_table",
     "adjoint_table", "trace_tables",
     "abs", "absolute", "broadcast_to", "concatenate", "cos", "dot", "erf", "exp", "getitem", "log", "matmul",

@@ -11,15 +11,15 @@ with the thresholds below (evaluating f itself is unaffected).
 :func:`keep_freed_memory` sets the thresholds to the values glibc itself adopts after a program has freed
 one 32 MB block (which is why the same code is fast in a process that has imported PyTorch): blocks below
 32 MiB come from the heap, and its top is returned once 64 MiB lie free there. The cost is a process that
-may hold up to 64 MiB of freed memory for reuse. ``import autodiff`` applies it unless the environment
-variable ``AUTODIFF_KEEP_FREED_MEMORY`` is ``0``; on other C libraries it does nothing.
+may hold up to 64 MiB of freed memory for reuse. It changes the whole process, so ``import autodiff``
+never does it: a program that differentiates large arrays again and again calls it once, itself
+(``autodiff.allocator.keep_freed_memory()``; the benchmarks do). On other C libraries it does nothing.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 
 _M_TRIM_THRESHOLD = -1  # <malloc.h>
 _M_MMAP_THRESHOLD = -3
@@ -36,10 +36,3 @@ def keep_freed_memory() -> bool:
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
-
-
-def apply_default() -> bool:
-    """What ``import autodiff`` does: :func:`keep_freed_memory` unless ``AUTODIFF_KEEP_FREED_MEMORY=0``."""
-    if os.environ.get("AUTODIFF_KEEP_FREED_MEMORY", "1").strip() == "0":
-        return False
-    return keep_freed_memory()

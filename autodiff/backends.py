@@ -109,47 +109,6 @@ def _np_index_add(g, index, shape):
     return out
 
 
-def _leading_run(index, shape) -> tuple[int, int] | None:
-    """``(start, stop)`` when ``index`` selects a contiguous run along the first axis and nothing else."""
-    s = index[0] if type(index) is tuple and len(index) == 1 else index
-    if type(s) is not slice or not shape or s.step not in (None, 1):
-        return None
-    start, stop, _ = s.indices(shape[0])
-    return start, max(start, stop)
-
-
-class Scatter:
-    """The adjoint of ``x[index]`` before it is written out: ``g`` at ``index`` in zeros of ``shape``.
-
-    The reverse sweep adds it straight into an adjoint buffer it owns (``add_into``), so two slices of one
-    array cost one buffer and two partial additions rather than two zero-filled arrays and a sum.
-    """
-
-    __slots__ = ("g", "index", "shape")
-
-    def __init__(self, g, index, shape):
-        self.g, self.index, self.shape = g, index, tuple(shape)
-
-    def dense(self) -> np.ndarray:
-        run = _leading_run(self.index, self.shape)
-        if run is None:
-            return _np_index_add(self.g, self.index, self.shape)
-        # A run of leading-axis entries (x[1:], x[:-1], x[a:b]): write g there and zeros only around it,
-        # instead of zero-filling the whole buffer first (one pass over the array fewer).
-        start, stop = run
-        out = np.empty(self.shape, dtype=np.result_type(self.g))
-        out[:start] = 0
-        out[start:stop] = self.g
-        out[stop:] = 0
-        return out
-
-    def add_into(self, buffer: np.ndarray) -> None:
-        if _is_basic(self.index):
-            buffer[self.index] += self.g
-        else:
-            np.add.at(buffer, self.index, self.g)
-
-
 def _row_reduce(ufunc):
     """``ufunc.reduce``; over the last axis of a tall, narrow matrix (logits: many rows, few classes) it
     reduces a transposed copy instead: numpy reduces short rows one at a time, 4-8× slower at 256 × 10."""
@@ -199,7 +158,6 @@ NUMPY = Backend(
     matmul=np.matmul,
     getitem=lambda x, index: x[index],
     index_add=_np_index_add,
-    scatter=Scatter,  # getitem's reverse rule: an index_add the sweep may fuse into an adjoint
     concatenate=lambda xs, axis=0: np.concatenate(xs, axis=axis),
     shape=_np_shape,
     primal=lambda x: x,
@@ -269,8 +227,7 @@ MATH = Backend(
     primal=lambda x: x,
 )
 # The structural operations on a Python float are the numpy ones (they return numpy scalars/arrays).
-for _name in ("reshape", "transpose", "swap_last", "broadcast_to", "matmul", "getitem", "index_add", "scatter",
-              "concatenate"):
+for _name in ("reshape", "transpose", "swap_last", "broadcast_to", "matmul", "getitem", "index_add", "concatenate"):
     setattr(MATH, _name, getattr(NUMPY, _name))
 
 

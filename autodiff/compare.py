@@ -28,11 +28,10 @@ import numpy as np
 import sympy as sp
 
 from . import numeric, symbolic
-from .forward import jacfwd, jvp
 from .primitives import primal
-from .reverse import grad, jacrev
 from .tables import latex_text, value_text
 from .trace import Trace, trace
+from .transforms import grad, jacfwd, jacrev, jvp
 
 #: The SymPy method's budget. A trace of more operations is not differentiated symbolically (a product of
 #: 150 sums took 104 s, a tower of 150 powers overflowed SymPy's recursion), and on the main thread a timer

@@ -1,13 +1,13 @@
 """The math functions users call: ``autodiff.sin(x)``, ``autodiff.sum(x, axis=0)`` …
 
 Each is one :func:`~autodiff.primitives.bind` of a registered primitive, so it accepts plain numbers and
-numpy arrays (computed directly), traced nodes (recorded) and dual numbers (forward rule applied).
+numpy arrays (computed directly) and traced values (handed to the level that traces them: recorded as a
+node, or its forward rule applied to a dual number).
 """
 
 from __future__ import annotations
 
-from .operators import plain_index
-from .primitives import REGISTRY, bind, primal
+from .primitives import REGISTRY, bind, plain_index, primal
 
 _P = REGISTRY
 

@@ -442,7 +442,7 @@ NOTATION = _Notation(
     pow=power, div=div,
     sum=_reduce("sum"), mean=_reduce("mean"), max=_reduce("max"),
     reshape=_reshape, transpose=_transpose, swap_last=_swap_last, broadcast_to=_broadcast_to, sum_to=_sum_to,
-    matmul=_matmul, getitem=_getitem, index_add=_index_add, scatter=_index_add, concatenate=_concatenate,
+    matmul=_matmul, getitem=_getitem, index_add=_index_add, concatenate=_concatenate,
     shape=lambda x: lift(x).shape, primal=primal,
 )
 

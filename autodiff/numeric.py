@@ -151,8 +151,7 @@ def gradcheck(f: Callable, *args, scheme: str = "central", h: float | None = Non
 
     An entry passes when |analytic − numeric| ≤ atol + rtol·|numeric|; the result reports the worst one.
     """
-    from .forward import jacfwd
-    from .reverse import jacrev
+    from .transforms import jacfwd, jacrev
 
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")

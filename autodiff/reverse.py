@@ -1,138 +1,270 @@
-"""Reverse mode: the adjoint sweep, and the functions built on it.
+"""Reverse mode: how a node is recorded, ordered and swept.
 
-The adjoint of a variable is v̄ᵢ = ∂f/∂vᵢ = Σ_{children j} v̄ⱼ · ∂vⱼ/∂vᵢ. Starting from ȳ = 1 at the output
-and visiting the nodes in reverse evaluation order, each node hands its adjoint to its parents through
-its primitive's vjp rule; one sweep gives the derivative with respect to every input. The same sweep
-is ``nets.Tensor.backward()``.
+**Recording.** A :class:`Node` is a value in a computation graph: the value, the primitive that produced
+it, its parents (nodes of the same level, or constants kept inline) and the primitive's constant
+parameters. Nodes belong to a level (see :mod:`autodiff.primitives.core`):
+
+* a :class:`Recorder` level is opened by ``grad``, ``vjp``, ``jacrev`` and ``trace``; applying a primitive
+  to its nodes records a new node and writes it on the level's *tape*, the evaluation trace v1…vn in
+  evaluation order (a Wengert list);
+* the :data:`EAGER` level holds the nodes made outside any transformation (``nets.Tensor`` and
+  ``Node(...)`` made by hand). It has no tape, like PyTorch: a graph is found from its output by a
+  depth-first walk (:func:`toposort`).
+
+**Sweeping.** The adjoint of a variable is v̄ᵢ = ∂f/∂vᵢ = Σ_{children j} v̄ⱼ · ∂vⱼ/∂vᵢ. Starting from
+ȳ = 1 at the output and visiting the nodes in reverse evaluation order, each node hands its adjoint to
+its parents through its primitive's vjp rule; one sweep gives the derivative with respect to every
+input (:func:`backward`). ``grad``, ``vjp``, ``Trace.reverse()`` and ``nets.Tensor.backward()`` all call it.
+The rules compute on the values stored in the nodes; where those are tracers of outer levels (a
+derivative inside a derivative) the rules are recorded by those levels in turn, which is how higher
+derivatives compose.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Sequence
 
 import numpy as np
 
-from .backends import MATH, NUMPY, Scatter
-from .graph import Node, Tape, gather, start_tape, stop_tape, toposort
-from .primitives import Tracer, choose_backend, primal
-from .trace import Trace, Variable, as_input, format_value
+from .backends import NUMPY
+from .primitives import REGISTRY, Level, Primitive, Tracer, apply, choose_backend, primal
+from .primitives.core import evaluate
+from .primitives.nn import ce_value_and_local
 
-_NO_PARAMS: dict = {}
+# What reverse mode alone needs of some primitives: an intermediate result of the forward pass that the
+# reverse rule would otherwise compute again. RESIDUALS[prim](m, *xs, **params) gives (value, saved); the
+# node keeps ``saved`` and the sweep hands it to the rule as ``saved=``.
+RESIDUALS = {REGISTRY["softmax_cross_entropy"]: ce_value_and_local}
 
 
-def backward(outputs: Sequence[Node], seeds: Sequence, retain: bool = False, release: bool = False,
-             tape: Tape | None = None) -> dict:
+def evaluate_saving(prim: Primitive, xs: list, params: dict, plain: bool = False) -> tuple:
+    """(value, saved) for a node being recorded: with the residual when the values are plain arrays.
+    ``plain``: no value is a tracer (the eager level, below every other), so the rule is evaluated directly."""
+    keep = RESIDUALS.get(prim)
+    if keep is not None and (plain or not any(isinstance(x, Tracer) for x in xs)):
+        return keep(NUMPY, *xs, **params)
+    return (evaluate(prim, choose_backend(xs), xs, params) if plain else apply(prim, xs, params)), None
+
+
+class _GradMode(threading.local):
+    enabled = True  # each thread starts recording (the class attribute until the thread sets its own)
+
+
+_GRAD_MODE = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether the eager level records (per thread; ``nets.no_grad()`` switches it off)."""
+    return _GRAD_MODE.enabled
+
+
+def set_grad_enabled(mode: bool) -> None:
+    _GRAD_MODE.enabled = bool(mode)
+
+_NO_PARAMS: dict = {}  # shared and never changed
+
+
+class Node(Tracer):
+    """A value in a computation graph. Leaves (inputs) have ``prim is None``.
+
+    ``Node(value)`` made by hand belongs to the eager level: operations on it are recorded until the
+    graph is swept with :func:`backward`.
+    """
+
+    __slots__ = ("value", "prim", "parents", "params", "level", "name", "saved")
+
+    def __init__(self, value, prim: Primitive | None = None, parents: tuple = (), params: dict | None = None,
+                 name: str | None = None, level: Level | None = None):
+        self.value = value
+        self.prim = prim
+        self.parents = parents
+        self.params = params
+        self.name = name
+        self.level = EAGER if level is None else level
+        self.saved = None  # what the recording level kept for the sweep (RESIDUALS; fast.py's local partials)
+
+    requires_grad = True  # (nets.Tensor makes this a per-tensor flag)
+
+    @classmethod
+    def _result(cls, value, prim: Primitive | None, args: tuple, params: dict, saved) -> Node:
+        """The eager level's result of ``prim`` (see :class:`Eager`): a node recording it, or a new leaf
+        when ``prim`` is None (nothing recorded)."""
+        node = cls(value, prim, args, params) if prim is not None else cls(value)
+        node.saved = saved
+        return node
+
+    def _primal(self):
+        return self.value
+
+    def __repr__(self) -> str:
+        what = "input" if self.prim is None else self.prim.name
+        label = f" {self.name}" if self.name else ""
+        return f"Node({what}{label}, value={self.value!r})"
+
+
+Node.kind = Node  # the class whose ``_result`` makes eager results from it (nets.Tensor for tensors)
+
+
+class Recorder(Level):
+    """A reverse-mode level: each primitive applied to its nodes becomes a node on its ``tape``.
+
+    The tape is for whoever opened the level to take before it closes: the level lets go of it then, so
+    that the nodes (which refer to their level) form no reference cycle, and the graph is freed as soon as
+    its last user drops it rather than at the garbage collector's next pass.
+    """
+
+    __slots__ = ("tape",)
+
+    def __init__(self, depth: int, what: str, fn=None):
+        super().__init__(depth, what, fn)
+        self.tape: list[Node] = []
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Node:
+        xs = []
+        for a in args:
+            xs.append(a.value if isinstance(a, Tracer) and a.level is self else a)
+        value, saved = evaluate_saving(prim, xs, params)
+        node = Node(value, prim, args, params, level=self)
+        node.saved = saved
+        self.tape.append(node)
+        return node
+
+    def close(self) -> None:
+        super().close()
+        self.tape = None
+
+
+def recorder(depth: int, what: str, fn=None) -> Recorder:
+    """The reverse-mode level that ``grad``, ``vjp``, ``jacrev`` and ``trace`` open: :class:`Recorder`, or its
+    speed-only variant for Python floats (autodiff/fast.py) unless ``AUTODIFF_REFERENCE=1``."""
+    return (_fast.ScalarRecorder if _fast.ENABLED else Recorder)(depth, what, fn)
+
+
+class Eager(Level):
+    """The level of nodes made outside any transformation (depth 0, below every other level).
+
+    An operation on them records a node when some operand ``requires_grad`` and grad mode is on (per
+    thread); the node's class decides what the result looks like (``nets.Tensor`` adds PyTorch's dtype
+    rules through ``_result``). Values of other kinds of node cannot be mixed in one operation.
+    """
+
+    __slots__ = ()
+
+    def process(self, prim: Primitive, args: tuple, params: dict):
+        kind = None
+        record = False
+        xs = []
+        for a in args:
+            if isinstance(a, Tracer) and a.level is self:
+                xs.append(a.value)
+                if a.kind is not kind:
+                    if kind is not None:
+                        raise TypeError(f"{prim.name}: cannot combine a {kind.__name__} with a {a.kind.__name__}; "
+                                        "use one kind of traced value per computation")
+                    kind = a.kind
+                if a.requires_grad:
+                    record = True
+            else:
+                xs.append(a)
+        # (the eager level is below every other: its values are plain numbers and arrays)
+        if record and _GRAD_MODE.enabled:
+            value, saved = evaluate_saving(prim, xs, params, plain=True)
+            return kind._result(value, prim, args, params, saved)
+        return kind._result(evaluate(prim, choose_backend(xs), xs, params), None, args, params, None)
+
+
+EAGER = Eager(0, "the eager graph")  # an interpreter with no state: one for every thread
+
+
+# --- ordering -------------------------------------------------------------------------------------------
+def toposort(outputs: Sequence, leaves: bool = True) -> list[Node]:
+    """Every node of the outputs' level that they depend on, in an evaluation order (parents before
+    children), by an iterative depth-first walk: no recursion limit. ``leaves=False`` leaves out the
+    inputs, where a sweep has nothing to do."""
+    order: list[Node] = []
+    done: set = set()
+    for out in outputs:
+        if not isinstance(out, Node) or out in done:
+            continue
+        level = out.level
+        done.add(out)
+        stack = [out]
+        while stack:
+            node = stack[-1]
+            for p in node.parents:  # (a node has few parents: looking again on return is cheap)
+                if isinstance(p, Node) and p.level is level and p not in done:
+                    done.add(p)
+                    if p.prim is None:
+                        if leaves:
+                            order.append(p)
+                        continue
+                    stack.append(p)
+                    break
+            else:  # every parent is placed: so is this node
+                stack.pop()
+                order.append(node)
+    return order
+
+
+# --- sweeping -------------------------------------------------------------------------------------------
+def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None = None, retain: bool = False,
+             free: bool = False) -> dict:
     """Propagate ``seeds`` (one adjoint per output) back through the graph.
 
-    Returns ``{node: adjoint}`` for the leaves (and for every node when ``retain`` is true). An
-    intermediate adjoint is dropped as soon as it has been passed on, so memory stays bounded by the
-    graph's width rather than its length.
-
-    ``release=True`` is for a graph that only the caller holds and will not use again (``grad``): each
-    node's value and operands are dropped as soon as its rule has run, since every later rule belongs to
-    an ancestor and reads only older values. Intermediate arrays then return to the allocator during the
-    sweep, still in cache, for the adjoints allocated next (Rosenbrock at n = 10⁵: about 7 % faster).
-
-    ``tape``: a complete :class:`~autodiff.graph.Tape` holding the graph (``None`` otherwise), which
-    saves sorting it; nodes on it that the outputs do not depend on get no adjoint and are skipped. A
-    tape holds scalars only: with Python-float seeds it is swept by :func:`_scalar_sweep`.
+    Returns ``{node: adjoint}`` for the leaves (and for every node when ``retain`` is true); an
+    intermediate adjoint is dropped once it has been passed on, so memory follows the graph's width.
+    ``tape``: the nodes in evaluation order, when the level recorded them (else they are sorted).
+    ``free``: the graph will not be used again (``grad``), so each node's value is dropped once its rule
+    has run: every rule still to come belongs to an ancestor and reads only older values.
     """
     adj: dict = {}
-    owned: set = set()  # nodes whose adjoint buffer the sweep allocated itself (safe to add into in place)
     for o, s in zip(outputs, seeds):
         adj[o] = s if o not in adj else adj[o] + s
-    if tape is not None and all(type(s) is float for s in adj.values()):
-        _scalar_sweep(tape, adj, retain)
+    fast = _fast.ENABLED
+    if fast and tape is not None and _fast.sweep_scalars(tape, adj, retain):
         return adj
-    get, pop = adj.get, adj.pop
+    owned: set = set()  # (fast.py: the nodes whose adjoint buffer the sweep made, so may add into in place)
+    take = adj.get if retain else adj.pop
     for node in reversed(tape if tape is not None else toposort(outputs, leaves=False)):
         prim = node.prim
         if prim is None:
-            continue
-        g = get(node) if retain else pop(node, None)
-        if g is None:
-            continue
-        parents = node.parents
-        m, xs, needs = node.operands or gather(parents)
-        # The forward pass's backend serves the adjoint too, unless the adjoint is not a Python float at a
-        # node recorded on Python numbers, or a tracer (a sweep seeded with dual numbers) at an array node.
-        if m is MATH and type(g) is not float or m is NUMPY and type(g) is not np.ndarray and isinstance(g, Tracer):
-            m = choose_backend((g, *xs))
-        params = node.params
-        if prim.fwd is not None:
-            contributions = prim.vjp(m, g, xs, node.value, needs, saved=node.saved, **(params or _NO_PARAMS))
-            if not retain:
-                node.saved = None  # used: release it now rather than with the graph
-        elif params:
-            contributions = prim.vjp(m, g, xs, node.value, needs, **params)
-        else:
-            contributions = prim.vjp(m, g, xs, node.value, needs)
-        if release:
-            node.operands = node.value = None  # (its children ran before it and released their operands)
-        for p, c in zip(parents, contributions):
-            if c is None:
-                continue
-            old = get(p)
-            if type(c) is Scatter:
-                _scatter_into(adj, owned, p, old, c)
-            else:
-                adj[p] = c if old is None else old + c
-    return adj
-
-
-def _scalar_sweep(tape: Tape, adj: dict, retain: bool) -> None:
-    """The sweep over a tape, whose nodes are all scalars recorded with their local partials
-    (Primitive.local) and whose adjoints are Python floats: x̄ᵢ += ȳ·dᵢ, one or two operands per node.
-
-    The hot loop of ``grad`` on scalar code: the partials were computed while recording, so there is no
-    rule to call and no backend to choose. (Operands are indexed rather than zipped: 11 % faster.)
-    """
-    get = adj.get
-    take = adj.get if retain else adj.pop
-    for node in reversed(tape):
+            continue  # an input: its adjoint stays in adj
         g = take(node, None)
         if g is None:
             continue  # the outputs do not depend on this node
-        saved = node.saved
-        parents = node.parents
-        p = parents[0]
-        if isinstance(p, Node):
-            old = get(p)
-            adj[p] = g * saved[0] if old is None else old + g * saved[0]
-        if len(parents) == 2:
-            p = parents[1]
-            if isinstance(p, Node):
-                old = get(p)
-                adj[p] = g * saved[1] if old is None else old + g * saved[1]
+        if fast and _fast.add_indexed(node, g, adj, owned):
+            continue
+        level = node.level
+        xs = []
+        needs = []
+        for p in node.parents:
+            own = isinstance(p, Node) and p.level is level
+            xs.append(p.value if own else p)
+            needs.append(own)
+        params = node.params or _NO_PARAMS
+        if prim in RESIDUALS and node.saved is not None:
+            params = {**params, "saved": node.saved}
+        contributions = fast and prim.elementwise and _fast.uniform_vjp(prim, g, xs, node.value, needs, params) \
+            or prim.vjp(choose_backend((g, *xs)), g, xs, node.value, needs, **params)
+        if free:
+            node.value = node.saved = None
+        for p, c in zip(node.parents, contributions):
+            if c is not None:
+                old = adj.get(p)
+                if old is None:
+                    adj[p] = c
+                elif fast:
+                    _fast.add_into(adj, owned, p, old, c)
+                else:
+                    adj[p] = old + c
+    return adj
 
 
-def _scatter_into(adj: dict, owned: set, p, old, c: Scatter) -> None:
-    """Add an indexed adjoint to p's: in place where the sweep owns p's buffer (and its dtype is wide
-    enough), else into a fresh buffer that it then owns."""
-    if old is not None and p in owned and np.result_type(old, c.g) == old.dtype:
-        c.add_into(old)
-        return
-    if old is None:
-        buffer = c.dense()
-    else:
-        buffer = np.array(old, dtype=np.result_type(old, c.g), copy=True)
-        c.add_into(buffer)
-    adj[p] = buffer
-    owned.add(p)
-
-
-def _zeros_like(v):
+# --- the adjoint sweep of a trace (Trace.reverse) ------------------------------------------------------------
+def zeros_like(v):
     v = primal(v)
     return 0.0 if isinstance(v, (int, float)) else np.zeros_like(v, dtype=np.result_type(v, float))
-
-
-def _result(adj: dict, node: Node):
-    """An input's adjoint as handed to the user: zeros if the output does not depend on it, and an array
-    of its own (not a read-only broadcast view, which is what the adjoint of a sum can be)."""
-    a = adj.get(node)
-    if a is None:
-        return _zeros_like(node.value)
-    return np.array(a) if type(a) is np.ndarray and not a.flags.writeable else a
 
 
 def unit_seed(value):
@@ -145,14 +277,15 @@ def unit_seed(value):
     return np.ones_like(value)
 
 
-def _check_seed(seed, value, what: str):
+def check_seed(seed, value, what: str):
     if np.shape(primal(seed)) != np.shape(primal(value)):
         raise ValueError(f"{what} has shape {np.shape(primal(seed))}, but the value it seeds has shape "
                          f"{np.shape(primal(value))}")
     return seed
 
 
-def _output_seeds(outputs: Sequence, seed) -> list:
+def output_seeds(outputs: Sequence, seed) -> list:
+    """One adjoint per output: ``seed`` checked against the outputs' shapes (1 for a scalar when ``None``)."""
     if seed is None:
         for o in outputs:
             if np.ndim(primal(o.value)) != 0:
@@ -162,19 +295,20 @@ def _output_seeds(outputs: Sequence, seed) -> list:
     seeds = list(seed) if len(outputs) > 1 else [seed]
     if len(seeds) != len(outputs):
         raise ValueError(f"got {len(seeds)} seeds for {len(outputs)} outputs; give one adjoint per output")
-    return [_check_seed(s, o.value, f"the seed for output {i + 1}") for i, (s, o) in enumerate(zip(seeds, outputs))]
+    return [check_seed(s, o.value, f"the seed for output {i + 1}") for i, (s, o) in enumerate(zip(seeds, outputs))]
 
 
 class Adjoints:
     """The result of an adjoint sweep: ``adjoints[v]`` for every variable, and the input ``gradient``."""
 
-    def __init__(self, trace: Trace, adjoints: dict, seed):
+    def __init__(self, trace, adjoints: dict, seed):
         self.trace = trace
         self.seed = seed
-        self.by_variable: dict[Variable, object] = {
-            v: adjoints[v.node] if v.node in adjoints else _zeros_like(v.value) for v in trace.nodes}
+        self.by_variable = {v: adjoints[v.node] if v.node in adjoints else zeros_like(v.value) for v in trace.nodes}
 
     def __getitem__(self, key):
+        from .trace import Variable
+
         return self.by_variable[key if isinstance(key, Variable) else self.trace.variable(key)]
 
     @property
@@ -189,140 +323,16 @@ class Adjoints:
         return g if len(g) != 1 else g[0]
 
     def __repr__(self) -> str:
+        from .trace import format_value
+
         return "Adjoints(" + ", ".join(f"{v.name}̄={format_value(a)}" for v, a in self.by_variable.items()) + ")"
 
 
-def adjoint_sweep(trace: Trace, seed=None) -> Adjoints:
+def adjoint_sweep(trace, seed=None) -> Adjoints:
     outputs = [v.node for v in trace.outputs]
-    seeds = _output_seeds(outputs, seed)
-    return Adjoints(trace, backward(outputs, seeds, retain=True), seeds)
+    seeds = output_seeds(outputs, seed)
+    order = [v.node for v in trace.nodes]
+    return Adjoints(trace, backward(outputs, seeds, tape=order, retain=True), seeds)
 
 
-# --- function transformations ------------------------------------------------------------------------
-def _argnums(argnums, n: int) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    for a in nums:
-        if not isinstance(a, int) or not -n <= a < n:
-            raise ValueError(f"argnums {argnums!r} does not fit a call with {n} positional arguments")
-    return tuple(a % n for a in nums)
-
-
-def _call_traced(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...]):
-    """``(input nodes, f's output, tape)``: ``f`` called on nodes for the arguments ``nums``, its
-    evaluation trace recorded on a tape (``None`` unless complete: see :class:`~autodiff.graph.Tape`)."""
-    nodes = {i: Node(as_input(args[i]), name=f"x{i + 1}") for i in nums}
-    tape = start_tape()
-    try:
-        out = f(*[nodes.get(i, a) for i, a in enumerate(args)], **kwargs)
-    finally:
-        stop_tape(tape)
-    return nodes, out, (tape if tape.complete else None)
-
-
-def _require_node(f, out, what: str):
-    if not isinstance(out, Node):
-        name = getattr(f, "__name__", "the function")
-        raise TypeError(f"{what}: {name} returned a {type(out).__name__} that does not depend on the "
-                        "differentiated arguments; return a value computed from them")
-
-
-def vjp(f: Callable, *primals, **kwargs):
-    """``(f(*primals), vjp_fn)`` where ``vjp_fn(ȳ)`` returns one adjoint per primal (a tuple)."""
-    nums = tuple(range(len(primals)))
-    nodes, out, tape = _call_traced(f, primals, kwargs, nums)
-    multiple = isinstance(out, (tuple, list))
-    outs = list(out) if multiple else [out]
-    for o in outs:
-        _require_node(f, o, "vjp")
-
-    def vjp_fn(cotangent):
-        seeds = [_check_seed(c, o.value, "the cotangent") for c, o in
-                 zip(list(cotangent) if multiple else [cotangent], outs)]
-        if len(seeds) != len(outs):
-            raise ValueError(f"got {len(seeds)} cotangents for {len(outs)} outputs")
-        adj = backward(outs, seeds, tape=tape)
-        return tuple(_result(adj, nodes[i]) for i in nums)
-
-    values = tuple(o.value for o in outs)
-    return (values if multiple else values[0]), vjp_fn
-
-
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """A function returning ``(f(x), ∇f(x))``; the gradient is a tuple when ``argnums`` is a tuple.
-
-    The graph it records is its own: the sweep drops each intermediate value that is not a Python number
-    as soon as its rule has used it, so a node that ``f`` let escape may show ``value=None`` afterwards.
-    To look at intermediate values, trace ``f`` (``autodiff.trace``).
-    """
-
-    def value_and_grad_f(*args, **kwargs):
-        nums = _argnums(argnums, len(args))
-        nodes, out, tape = _call_traced(f, args, kwargs, nums)
-        _require_node(f, out, "grad")
-        if np.ndim(primal(out.value)) != 0:
-            raise TypeError(f"grad needs a scalar output, but the function returned shape "
-                            f"{np.shape(primal(out.value))}; use jacrev or vjp for vector outputs")
-        value = out.value
-        # The graph is ours alone: free it as we go.
-        adj = backward([out], [unit_seed(value)], release=True, tape=tape)
-        grads = tuple(_result(adj, nodes[i]) for i in nums)
-        return value, (grads[0] if isinstance(argnums, int) else grads)
-
-    value_and_grad_f.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
-    return value_and_grad_f
-
-
-def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """∇f by one reverse sweep. ``argnums`` picks the arguments (an int, or a tuple giving a tuple)."""
-    vg = value_and_grad(f, argnums)
-
-    def grad_f(*args, **kwargs):
-        return vg(*args, **kwargs)[1]
-
-    grad_f.__name__ = f"grad({getattr(f, '__name__', 'f')})"
-    return grad_f
-
-
-def jacrev(f: Callable, argnums: int = 0) -> Callable:
-    """The Jacobian by reverse mode: one trace, then one adjoint sweep per output entry.
-
-    The result has shape ``out.shape + x.shape``.
-    """
-
-    def jac(*args, **kwargs):
-        (num,) = _argnums(argnums, len(args))
-        nodes, out, tape = _call_traced(f, args, kwargs, (num,))
-        _require_node(f, out, "jacrev")
-        x, y = nodes[num].value, primal(out.value)
-        rows = []
-        for j in range(int(np.size(y))):
-            seed = np.zeros(np.shape(y))
-            seed.flat[j] = 1.0
-            adj = backward([out], [seed if np.ndim(y) else 1.0], tape=tape)
-            rows.append(np.asarray(adj.get(nodes[num], _zeros_like(x)), dtype=float))
-        return np.reshape(np.stack(rows), np.shape(y) + np.shape(x))
-
-    return jac
-
-
-def hvp(f: Callable, x, v):
-    """The Hessian-vector product H(x)·v by forward-over-reverse: the directional derivative of ∇f along v."""
-    from .forward import jvp
-
-    return jvp(grad(f), (x,), (v,))[1]
-
-
-def hessian(f: Callable) -> Callable:
-    """The Hessian ∇²f(x), one forward-over-reverse pass per input entry; shape ``x.shape + x.shape``."""
-
-    def hess(x):
-        x = as_input(x)
-        n = int(np.size(x))
-        cols = []
-        for i in range(n):
-            e = np.zeros(np.shape(x))
-            e.flat[i] = 1.0
-            cols.append(np.asarray(primal(hvp(f, x, e if np.ndim(x) else 1.0)), dtype=float))
-        return np.reshape(np.stack(cols, axis=-1), np.shape(x) + np.shape(x))
-
-    return hess
+from . import fast as _fast  # noqa: E402 - the speed-only paths build on the classes above

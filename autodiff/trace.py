@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .graph import Node, toposort
-from .primitives import Primitive, choose_backend, primal
+from .primitives import Primitive, choose_backend, new_level, primal
 from .primitives.core import evaluate
+from .reverse import Node, recorder, toposort
 
 
 class Variable:
@@ -80,7 +80,7 @@ class Trace:
     """
 
     def __init__(self, outputs: Sequence[Node], inputs: Sequence[Node], labels: Sequence[str] | None = None,
-                 multiple: bool | None = None, fn: Callable | None = None):
+                 multiple: bool | None = None, fn: Callable | None = None, tape: Sequence[Node] | None = None):
         outputs = list(outputs)
         inputs = list(inputs)
         for i, o in enumerate(outputs):
@@ -89,6 +89,9 @@ class Trace:
                     f"output {i} of the traced function is a {type(o).__name__} that does not depend on the "
                     "traced inputs; return values computed from the function's arguments")
         order = toposort(outputs)
+        if tape is not None:  # the order in which the nodes were recorded (the course numbers by it)
+            needed = set(order)
+            order = [n for n in tape if n in needed] + [n for n in order if n.prim is None]
         input_set = set(inputs)
         for node in order:
             if node.prim is None and node not in input_set:
@@ -102,7 +105,9 @@ class Trace:
             self._add(node, (), label)
         for node in order:
             if node not in self._index:
-                self._add(node, tuple(self._index[p] if isinstance(p, Node) else p for p in node.parents), None)
+                # (a node of another level is a constant here: the value of an outer variable)
+                self._add(node, tuple(self._index[p] if isinstance(p, Node) and p.level is node.level else p
+                                      for p in node.parents), None)
         self.inputs: list[Variable] = self.nodes[: len(inputs)]
         self.outputs: list[Variable] = [self._index[o] for o in outputs]
         self.multiple_outputs = len(outputs) != 1 if multiple is None else multiple
@@ -178,7 +183,7 @@ class Trace:
             new[var] = Node(evaluate(var.primitive, choose_backend(vals), vals, var.params), var.primitive,
                             parents, var.node.params)
         return Trace([new[o] for o in self.outputs], [new[i] for i in self.inputs], self.input_names,
-                     self.multiple_outputs, self.fn)
+                     self.multiple_outputs, self.fn, tape=[new[v] for v in self.nodes])
 
     def __call__(self, *args, **kwargs):
         return self.at(*args, **kwargs).output
@@ -303,7 +308,7 @@ def _bind_inputs(names: list[str], args: tuple, kwargs: dict) -> list:
 
 
 def _check_value(name: str, value) -> None:
-    from .dual import Dual
+    from .forward import Dual
 
     if isinstance(value, (Node, Dual)):
         return
@@ -330,10 +335,17 @@ def trace(f: Callable, *args, **kwargs) -> Trace:
     values = [as_input(a) for a in args] + [as_input(v) for v in kwargs.values()]
     for name, value in zip(names, values):
         _check_value(name, value)
-    inputs = [Node(v, name=n) for v, n in zip(values, names)]
-    out = f(*inputs[: len(args)], **dict(zip(kwargs, inputs[len(args):])))
+    with new_level(lambda depth: recorder(depth, "trace", f)) as level:
+        inputs = [Node(v, name=n, level=level) for v, n in zip(values, names)]
+        out = f(*inputs[: len(args)], **dict(zip(kwargs, inputs[len(args):])))
+        tape = level.tape
     multiple = isinstance(out, (tuple, list))
     outs = list(out) if multiple else [out]
     if not outs:
         raise TypeError(f"{getattr(f, '__name__', 'the function')} returned an empty sequence; nothing to trace")
-    return Trace(outs, inputs, names, multiple, f)
+    for i, o in enumerate(outs):
+        if not (isinstance(o, Node) and o.level is level):
+            raise TypeError(
+                f"output {i} of the traced function is a {type(o).__name__} that does not depend on the "
+                "traced inputs; return values computed from the function's arguments")
+    return Trace(outs, inputs, names, multiple, f, tape=tape)

@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
         print("note: OPENBLAS_NUM_THREADS is not 1; small matrices are slower with threaded BLAS on a busy "
               "machine (make bench sets it)", file=sys.stderr)
+    from autodiff import allocator
+
+    allocator.keep_freed_memory()  # large arrays: freed pages kept for the next call (autodiff/allocator.py)
     out = Path(args.out or "out/bench")
     out.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []

@@ -98,9 +98,9 @@ def measure(n: int, repeats: int, variant: str, target: bool, peers: bool = True
 
 
 # A user's fresh process, which imports no peer: PyTorch's import would raise glibc's malloc thresholds
-# itself and hide the difference. autodiff sets them at import (autodiff/allocator.py) unless told not to;
-# the two rows show both (with glibc's defaults each call faults fresh pages in again, benchmarks/README.md).
-GLIBC_DEFAULTS = {"AUTODIFF_KEEP_FREED_MEMORY": "0"}
+# itself and hide the difference. The first row calls autodiff.allocator.keep_freed_memory() as the
+# benchmarks do, the second keeps glibc's defaults (each call faults fresh pages in again, benchmarks/README.md).
+GLIBC_DEFAULTS = {"BENCH_GLIBC_MALLOC_DEFAULTS": "1"}
 
 
 def _fresh_process(n: int, repeats: int, variant: str, env_extra: dict) -> list[Row]:
@@ -129,5 +129,9 @@ def run(repeats: int = 15) -> list[Row]:
 
 
 if __name__ == "__main__":
+    if os.environ.get("BENCH_GLIBC_MALLOC_DEFAULTS") != "1":
+        from autodiff import allocator
+
+        allocator.keep_freed_memory()
     print(json.dumps([r.as_dict() for r in measure(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], False,
                                                    peers=False)]))

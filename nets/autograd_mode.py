@@ -1,7 +1,9 @@
 """Whether operations on tensors are recorded: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
 
 Under ``no_grad`` a tensor operation computes its value and records nothing (no parents, no primitive):
-evaluation and optimizer updates cost only the numpy work.
+evaluation and optimizer updates cost only the numpy work. As in PyTorch the mode belongs to the thread
+that sets it: ``no_grad()`` in one thread leaves every other thread recording. The switch itself is the eager
+level's (``autodiff.reverse.set_grad_enabled``), which records tensor operations.
 """
 
 from __future__ import annotations
@@ -10,20 +12,15 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-
-class _Mode:
-    __slots__ = ("enabled",)
-
-    def __init__(self) -> None:
-        self.enabled = True
-
-
-MODE = _Mode()  # read by Tensor._apply on every operation
+from autodiff import reverse as _reverse
 
 
 def is_grad_enabled() -> bool:
-    """True when tensor operations are recorded for ``backward()``."""
-    return MODE.enabled
+    """True when tensor operations are recorded for ``backward()`` in this thread."""
+    return _reverse.is_grad_enabled()
+
+
+_set = _reverse.set_grad_enabled
 
 
 class _Switch:
@@ -32,23 +29,23 @@ class _Switch:
     mode = True
 
     def __enter__(self) -> None:
-        self.prev = MODE.enabled
-        MODE.enabled = self.mode
+        self.prev = is_grad_enabled()
+        _set(self.mode)
 
     def __exit__(self, *exc: Any) -> None:
-        MODE.enabled = self.prev
+        _set(self.prev)
 
     def __call__(self, fn: Callable) -> Callable:
         mode = self.mode
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            prev = MODE.enabled
-            MODE.enabled = mode
+            prev = is_grad_enabled()
+            _set(mode)
             try:
                 return fn(*args, **kwargs)
             finally:
-                MODE.enabled = prev
+                _set(prev)
 
         return wrapper
 
@@ -57,15 +54,15 @@ class set_grad_enabled(_Switch):
     """Turn recording on or off: as a call (``set_grad_enabled(False)``), a context manager or a decorator."""
 
     def __init__(self, mode: bool) -> None:
-        self.prev = MODE.enabled
+        self.prev = is_grad_enabled()
         self.mode = bool(mode)
-        MODE.enabled = self.mode
+        _set(self.mode)
 
     def __enter__(self) -> None:
-        MODE.enabled = self.mode  # prev was taken at construction, when the call switched the mode
+        _set(self.mode)  # prev was taken at construction, when the call switched the mode
 
     def __call__(self, fn: Callable) -> Callable:
-        MODE.enabled = self.prev  # used as a decorator: the construction must not change the mode
+        _set(self.prev)  # used as a decorator: the construction must not change the mode
         return super().__call__(fn)
 
 

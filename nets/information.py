@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from autodiff.graph import Node
+from autodiff.reverse import Node
 
 __all__ = ["entropy", "binary_entropy", "cross_entropy", "kl_divergence", "perplexity", "mutual_information"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autodiff.graph import Node
+from autodiff.reverse import Node
 
 __all__ = ["accuracy", "precision", "recall", "f1_score", "confusion_matrix", "roc_auc_score"]
 

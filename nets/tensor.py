@@ -1,10 +1,12 @@
 """``Tensor``: a numpy array that is a node of autodiff's reverse-mode graph, with PyTorch's names.
 
-Every operation on tensors applies a primitive from the one registry (``autodiff.primitives``); when
-some input requires a gradient the result records the primitive, its parents and its parameters, and
-``loss.backward()`` runs ``autodiff.reverse.backward`` (the one adjoint sweep) and accumulates each
-leaf's adjoint into its ``.grad``. Inputs that need no gradient are stored as plain arrays (constants),
-so the sweep never visits them; under ``nets.no_grad()`` nothing is recorded at all.
+Every operation on tensors binds a primitive from the one registry (``autodiff.primitives``). Tensors are
+nodes of autodiff's eager level (``autodiff.reverse``), which records the primitive, its parents and its
+parameters when some input requires a gradient; ``loss.backward()`` runs ``autodiff.reverse.backward``
+(the one adjoint sweep) and accumulates each leaf's adjoint into its ``.grad``. This module adds only
+PyTorch's face: ``requires_grad``, grad mode, the dtype rules and ``.grad`` on leaves. Inputs that need no
+gradient are stored as plain arrays (constants), so the sweep never visits them; under
+``nets.no_grad()`` (per thread, as in PyTorch) nothing is recorded at all.
 
 dtypes follow PyTorch: Python floats become float32 (the default dtype), numpy arrays keep theirs, and
 operations keep float32 as float32 (a Python number adapts to the tensor's dtype).
@@ -18,18 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.backends import NUMPY
-from autodiff.graph import Node, _ids
-from autodiff.primitives import REGISTRY, ShapeError, Tracer, primal
-from autodiff.primitives.core import evaluate, evaluate_saving, mark_repeated
+from autodiff.primitives import REGISTRY, ShapeError, Tracer, apply, primal
+from autodiff.reverse import EAGER, Node, is_grad_enabled
 from autodiff.reverse import backward as _reverse_sweep
 
 from . import dtypes as _dt
-from .autograd_mode import MODE
 
 _P = REGISTRY
 _new = object.__new__
-_next_id = _ids.__next__
 _F64 = np.dtype(np.float64)
 _NO_PARAMS: dict = {}
 
@@ -60,8 +58,9 @@ def _wrap(value, requires_grad: bool = False) -> Tensor:
     t.prim = None
     t.parents = ()
     t.params = None
-    t.id = _next_id()
     t.name = None
+    t.level = EAGER
+    t.saved = None
     t.requires_grad = requires_grad
     t.grad = None
     return t
@@ -69,6 +68,15 @@ def _wrap(value, requires_grad: bool = False) -> Tensor:
 
 def _value(x):
     return x.value if isinstance(x, Tensor) else x
+
+
+_NOT_A_DTYPE = object()  # (np.dtype compares equal to None: float64 is numpy's default)
+
+
+def _dtype_of(a):
+    """The dtype of a tensor or numpy value; None for Python numbers (which adapt, as in PyTorch)."""
+    v = a.value if isinstance(a, Tensor) else a
+    return v.dtype if isinstance(v, (np.ndarray, np.generic)) else _NOT_A_DTYPE
 
 
 def _dims(dim) -> int | tuple | None:
@@ -98,65 +106,42 @@ class Tensor(Node):
         self.prim = None
         self.parents = ()
         self.params = None
-        self.id = _next_id()
         self.name = None
+        self.level = EAGER
+        self.saved = None
         self.requires_grad = bool(requires_grad)
         self.grad = None
 
-    # --- the hook autodiff calls for every primitive --------------------------------------------------
+    __array_ufunc__ = None  # ndarray ⊕ tensor: numpy defers to the tensor's operators
+    _apply = staticmethod(apply)  # self._apply(prim, args, params): bind a primitive (autodiff.primitives)
+
+    # --- PyTorch's face on the results of the eager level (autodiff.reverse.Eager) --------------------------
     @classmethod
-    def _apply(cls, prim, args: tuple, params: dict) -> Tensor:
-        values = []
-        parents = []
-        needs = []
-        record = False
-        enabled = MODE.enabled
-        for a in args:
-            if isinstance(a, Tensor):
-                v = a.value
-                if enabled and a.requires_grad:
-                    record = True
-                    parents.append(a)
-                    needs.append(True)
-                else:
-                    parents.append(v)  # a constant: the sweep will not visit it
-                    needs.append(False)
-                values.append(v)
-            elif isinstance(a, Tracer):
-                raise TypeError(f"{prim.name}: cannot combine a nets.Tensor with an autodiff {type(a).__name__}; "
-                                "use one kind of traced value per computation")
-            else:
-                values.append(a)
-                parents.append(a)
-                needs.append(False)
-        if record:
-            value, saved = evaluate_saving(prim, NUMPY, values, params)
-        else:
-            value, saved = evaluate(prim, NUMPY, values, params), None
+    def _result(cls, value, prim, args: tuple, params: dict, saved) -> Tensor:
+        """The tensor holding an operation's result (autodiff.reverse.Eager): recording ``prim`` (parents =
+        the inputs that require grad, the others kept as constant arrays), or a new leaf when ``prim`` is
+        None (no input requires grad, or grad mode is off)."""
         if type(value) is not np.ndarray:
             value = np.asarray(value)
         if value.dtype is _F64 and _dt._DEFAULT[0] is not _F64:
             # numpy turns int64 ⊕ Python float into float64; PyTorch gives the default dtype.
-            if not any(isinstance(v, (np.ndarray, np.generic)) and v.dtype == _F64 for v in values):
+            if not any(_dtype_of(a) == _F64 for a in args):
                 value = value.astype(_dt._DEFAULT[0])
         t = _new(Tensor)
         t.value = value
-        t.id = _next_id()
         t.name = None
+        t.level = EAGER
         t.grad = None
-        if record:
-            t.prim = prim
-            t.parents = tuple(parents)
-            t.params = params
-            t.requires_grad = True
-            t.saved = saved
-            mark_repeated(prim, args, needs)  # x·x: one adjoint ȳ·(d₀ + d₁) for the tensor
-            t.operands = (NUMPY, values, needs)
-        else:
-            t.prim = None
+        t.saved = saved
+        t.prim = prim
+        if prim is None:
             t.parents = ()
             t.params = None
             t.requires_grad = False
+        else:
+            t.parents = tuple([(a if a.requires_grad else a.value) if isinstance(a, Tensor) else a for a in args])
+            t.params = params
+            t.requires_grad = True
         return t
 
     # --- data, gradient and flags ---------------------------------------------------------------------
@@ -259,7 +244,7 @@ class Tensor(Node):
         return self
 
     def _check_inplace(self, what: str) -> None:
-        if MODE.enabled and self.requires_grad:
+        if is_grad_enabled() and self.requires_grad:
             raise RuntimeError(f"{what}: a tensor that requires grad cannot be changed in place while operations "
                                "are recorded; wrap the update in nets.no_grad() or change .data")
         if not self.value.flags.writeable:
@@ -349,7 +334,7 @@ class Tensor(Node):
 
     def clone(self) -> Tensor:
         """A copy that stays in the graph (gradients flow back to ``self``)."""
-        if self.requires_grad and MODE.enabled:
+        if self.requires_grad and is_grad_enabled():
             return self._apply(_P["reshape"], (self,), {"shape": self.value.shape})._own()
         return _wrap(np.array(self.value))
 
@@ -699,6 +684,9 @@ class Tensor(Node):
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
     __str__ = __repr__
+
+
+Tensor.kind = Tensor  # the eager level makes the results of tensor operations with Tensor._result
 
 
 def _plain_index(index):

@@ -13,14 +13,25 @@ from ..backends import NUMPY
 from . import elementwise as _elementwise
 from . import nn as _nn
 from . import structural as _structural
-from .core import GENERIC, REGISTRY, Primitive, ShapeError, Tracer, bind, choose_backend, get, register
-
-
-def primal(x):
-    """The plain number or array inside any nesting of tracers."""
-    while isinstance(x, Tracer):
-        x = x._primal()
-    return x
+from .core import (
+    GENERIC,
+    REGISTRY,
+    ConcretizationError,
+    EscapedTracerError,
+    Level,
+    Primitive,
+    ShapeError,
+    Tracer,
+    apply,
+    bind,
+    choose_backend,
+    get,
+    level_stack,
+    new_level,
+    plain_index,
+    register,
+)
+from .core import _primal as primal
 
 
 def _bound(prim):
@@ -56,7 +67,6 @@ GENERIC.sum_to = lambda x, shape: (x if GENERIC.shape(x) == tuple(shape)
                                   else bind(REGISTRY["sum_to"], x, shape=tuple(shape)))
 GENERIC.getitem = lambda x, index: bind(REGISTRY["getitem"], x, index=index)
 GENERIC.index_add = lambda g, index, shape: bind(REGISTRY["index_add"], g, index=index, shape=tuple(shape))
-GENERIC.scatter = GENERIC.index_add
 GENERIC.concatenate = lambda xs, axis=0: bind(REGISTRY["concatenate"], *xs, axis=axis)
 GENERIC.shape = lambda x: NUMPY.shape(primal(x))
 GENERIC.primal = primal
@@ -71,5 +81,7 @@ def _swap_last(x):
 
 GENERIC.swap_last = _swap_last
 
-__all__ = ["GENERIC", "REGISTRY", "Primitive", "ShapeError", "Tracer", "bind", "get", "primal", "register"]
+__all__ = ["GENERIC", "REGISTRY", "ConcretizationError", "EscapedTracerError", "Level", "Primitive", "ShapeError",
+           "Tracer", "apply", "bind", "choose_backend", "get", "level_stack", "new_level", "plain_index", "primal",
+           "register"]
 del _elementwise, _nn, _structural

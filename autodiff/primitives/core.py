@@ -1,84 +1,50 @@
 """What a primitive is, the registry that holds them all, and ``bind``, which applies one.
 
-A :class:`Primitive` carries everything any part of the toolkit knows about one operation:
+A :class:`Primitive` carries what every interpreter of the toolkit shares about one operation:
 
 * ``impl(m, *xs, **params)``       - its value, written against a backend ``m``;
 * ``jvp(m, ts, xs, y, **params)``  - forward rule: input tangents ``ts`` (None = zero) -> output tangent;
 * ``vjp(m, g, xs, y, needs, **params)`` - reverse rule: output adjoint ``g`` -> one adjoint per input
-  (``None`` where ``needs[i]`` is false), each already reduced to that input's shape. An elementwise
-  primitive applied to one node twice (x·x) is recorded with ``needs = [True, SAME]``, and its derived rule
-  returns the node's whole adjoint ȳ·(d₀ + d₁) in the first slot (:data:`SAME` is false to every other
-  rule);
+  (``None`` where ``needs[i]`` is false), each already reduced to that input's shape;
 * ``partials``                     - for elementwise primitives, the local derivatives ∂y/∂x_i, each a
   function ``(m, *xs, y, **params)`` or a constant; ``jvp`` and ``vjp`` are derived from them;
-* ``display``                      - how a trace row prints, e.g. ``"{0}·{1}"`` or ``"sin({0})"``;
-* ``fwd(m, *xs, **params)``        - optional: ``(y, saved)``, the value together with an intermediate
-  result that the reverse rule would otherwise recompute. A recorded node keeps ``saved`` until the
-  sweep has used it and hands it to ``vjp`` as ``saved=``; ``vjp`` must still work without it
-  (``saved=None``: other backends, tables, nested differentiation);
-* ``local(*xs, y)``                - elementwise primitives only (which have no ``fwd``), derived from
-  ``partials``: the partials' values on Python floats, as a tuple. A node recorded on Python floats keeps
-  them as its ``saved``, and the sweep over a tape of such nodes (``grad``, ``vjp``, ``jacrev``) hands each
-  parent ȳ·dᵢ directly (the scalar path: no rule to call, no backend to choose).
+* ``display``                      - how a trace row prints, e.g. ``"{0}·{1}"`` or ``"sin({0})"``.
 
 The SymPy form is not a separate field: it is ``impl`` run with the SymPy backend.
+
+**Levels** (as in JAX's Autodidax). Every application of a primitive, Python's operators included, goes
+through :func:`bind`. Each active transformation (a ``jvp``, ``grad``, ``vjp``, ``trace`` call) is a
+:class:`Level` with a depth; the values it follows are :class:`Tracer` objects that know their level.
+``bind`` hands the primitive to the deepest level among its arguments, whose interpreter computes the
+value by binding the primitive again on the values underneath (so outer levels see it next) and adds
+what its own mode needs (a tangent, a recorded node). To that level, tracers of outer levels are
+constants. This is what makes nested derivatives right in any order: an inner ``jvp`` never mistakes an
+outer perturbation for its own. Levels are numbered on a per-thread stack, so two threads never meet.
 """
 
 from __future__ import annotations
 
 import inspect
+import operator
+import threading
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ..backends import MATH, NUMPY, Backend
 
 
-class _SameNode:
-    """``needs[1]`` of an elementwise node whose two operands are one node (see ``vjp`` above)."""
-
-    __slots__ = ()
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "SAME"
-
-
-SAME = _SameNode()
-
-
-def mark_repeated(prim: Primitive, args: tuple, needs: list) -> None:
-    """For x·x (an elementwise primitive applied to one node twice), set ``needs[1] = SAME``."""
-    if len(args) == 2 and args[0] is args[1] and needs[0] and prim.elementwise:
-        needs[1] = SAME
-
-
 class ShapeError(ValueError):
     """Inputs whose shapes cannot be combined by an operation (the shapes are in the message)."""
-
-
-class Tracer:
-    """Base of the values that intercept primitives: graph nodes and dual numbers."""
-
-    __slots__ = ()
-
-    @classmethod
-    def _apply(cls, prim: Primitive, args: tuple, params: dict) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
 
 
 class Primitive:
     """One operation, declared once. See the module docstring for the meaning of each rule."""
 
-    __slots__ = ("name", "impl", "jvp", "vjp", "partials", "display", "elementwise", "linear", "arity", "fwd",
-                 "local")
+    __slots__ = ("name", "impl", "jvp", "vjp", "partials", "display", "elementwise", "linear", "arity")
 
     def __init__(self, name: str, impl: Callable, jvp: Callable, vjp: Callable, display: str,
-                 partials: tuple | None = None, linear: bool = False, arity: int | None = None,
-                 fwd: Callable | None = None, local: Callable | None = None):
+                 partials: tuple | None = None, linear: bool = False, arity: int | None = None):
         self.name = name
         self.impl = impl
         self.jvp = jvp
@@ -88,11 +54,9 @@ class Primitive:
         self.elementwise = partials is not None
         self.linear = linear  # linear in its (traced) inputs: the jvp is the primitive applied to tangents
         self.arity = arity
-        self.fwd = fwd
-        self.local = local
 
     def __call__(self, *args, **params):
-        return bind(self, *args, **params)
+        return apply(self, args, params)
 
     def format(self, args: list[str], params: dict | None = None) -> str:
         """The right-hand side of a trace row, e.g. ``"v1·v2"``, from the operands' printed names."""
@@ -177,21 +141,256 @@ def evaluate(prim: Primitive, m: Backend, values, params: dict):
         raise ShapeError(f"{prim.name}: cannot combine inputs of shapes {shapes} ({e})") from None
 
 
-def evaluate_saving(prim: Primitive, m: Backend, values, params: dict) -> tuple:
-    """``(y, saved)`` for a node being recorded: ``prim.fwd`` on numpy (keeping its residual), else ``prim.impl``
-    and no residual. The rules are called directly; only a failure goes through :func:`evaluate`, which raises
-    the ShapeError that names the shapes."""
-    try:
-        if m is NUMPY and prim.fwd is not None:
-            return prim.fwd(m, *values, **params)
-        return prim.impl(m, *values, **params), None
-    except ValueError:
-        return evaluate(prim, m, values, params), None
+# --- levels ------------------------------------------------------------------------------------------
+class Level:
+    """One active transformation: an interpreter for the primitives applied to its tracers.
+
+    ``depth`` orders levels (deeper = started later, inside the others); ``what`` and ``fn`` say which call
+    made it (``grad`` of ``f``), for error messages. Subclasses define :meth:`process`.
+    """
+
+    __slots__ = ("depth", "what", "fn", "active")
+
+    def __init__(self, depth: float, what: str, fn: Callable | None = None):
+        self.depth = depth
+        self.what = what
+        self.fn = fn
+        self.active = True
+
+    @property
+    def name(self) -> str:
+        """E.g. ``"grad(loss)"``."""
+        return self.what if self.fn is None else f"{self.what}({getattr(self.fn, '__name__', 'f')})"
+
+    def process(self, prim: Primitive, args: tuple, params: dict):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """The transformation has returned: nothing more is applied at this level."""
+        self.active = False
+
+    def __repr__(self) -> str:
+        return f"<level {self.depth}: {self.name}>"
+
+
+class _PerThread(threading.local):
+    def __init__(self) -> None:  # (run once in each thread that uses it)
+        self.stack: list[Level] = []
+
+
+_THREAD = _PerThread()
+
+
+def level_stack() -> list[Level]:
+    """This thread's active transformation levels, outermost first."""
+    return _THREAD.stack
+
+
+class new_level:
+    """``with new_level(make) as level:`` pushes ``make(depth)`` on this thread's stack for the block and
+    closes it at the end (a class rather than a generator: it opens once per transformation call)."""
+
+    __slots__ = ("make", "level")
+
+    def __init__(self, make: Callable[[int], Level]):
+        self.make = make
+
+    def __enter__(self) -> Level:
+        stack = _THREAD.stack
+        self.level = self.make(len(stack) + 1)
+        stack.append(self.level)
+        return self.level
+
+    def __exit__(self, *exc) -> None:
+        _THREAD.stack.pop()
+        self.level.close()
+
+
+class EscapedTracerError(RuntimeError):
+    """A traced value was used after the transformation that made it had returned."""
+
+
+def apply(prim: Primitive, args: tuple, params: dict):
+    """Apply ``prim`` to ``args``: the deepest level among the tracers interprets it; without tracers,
+    just compute. (:func:`bind` with the arguments as a tuple and the parameters as a dict.)"""
+    top = None
+    for a in args:
+        if isinstance(a, Tracer):
+            level = a.level
+            if top is None or level.depth > top.depth:
+                top = level
+            elif level is not top and level.depth == top.depth:
+                raise EscapedTracerError(
+                    f"{prim.name}: a value traced by {level.name} meets one traced by {top.name}; one of them "
+                    "escaped the call that made it (return traced values instead of storing them)")
+    if top is None:
+        return evaluate(prim, choose_backend(args), args, params)
+    if not top.active:
+        raise EscapedTracerError(f"{prim.name}: a value traced by {top.name} was used after {top.name} returned; "
+                                 "return traced values from the function instead of storing them")
+    return top.process(prim, args, params)
 
 
 def bind(prim: Primitive, *args, **params):
-    """Apply ``prim``: on tracers the outermost tracer type decides; on plain values just compute."""
-    for a in args:
-        if isinstance(a, Tracer):
-            return type(a)._apply(prim, args, params)
-    return evaluate(prim, choose_backend(args), args, params)
+    """Apply ``prim`` to ``args`` through the levels (see the module docstring)."""
+    return apply(prim, args, params)
+
+
+# --- tracers -----------------------------------------------------------------------------------------
+_NO_PARAMS: dict = {}  # shared and never mutated
+
+
+class ConcretizationError(TypeError):
+    """A traced value was turned into a plain Python number, which would silently drop its derivative."""
+
+
+def _concrete(x: Tracer, what: str, convert=None):
+    """``convert`` of the value of an eager node (made outside any transformation, as a PyTorch tensor is);
+    for a value traced by a transformation, the error that says what to do instead."""
+    if convert is not None and x.level.depth == 0:
+        return convert(_primal(x))
+    raise ConcretizationError(
+        f"{what} of a value traced by {x.level.name}: the result would be a constant and its derivative would "
+        "be lost. Use autodiff's functions on traced values (ad.sin, ad.exp, ad.log, ad.sqrt, ad.maximum ... "
+        "instead of math.* or numpy), ad.where(cond, a, b) for a choice by value; comparisons (x > 0) work")
+
+
+class Tracer:
+    """A value that intercepts primitives: a graph node or a dual number. It knows its ``level``.
+
+    Python's operators bind the registered primitives (``x * y`` is ``bind(mul, x, y)``). Comparisons look at
+    the values, so Python control flow follows them and a trace records the branch taken; turning a traced
+    value into a Python number (``float``, ``int``, ``bool``, ``math.*``) raises :class:`ConcretizationError`.
+    """
+
+    __slots__ = ()
+    level: Level
+
+    def _primal(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __add__(self, other):
+        return apply(_P["add"], (self, other), _NO_PARAMS)
+
+    def __radd__(self, other):
+        return apply(_P["add"], (other, self), _NO_PARAMS)
+
+    def __sub__(self, other):
+        return apply(_P["sub"], (self, other), _NO_PARAMS)
+
+    def __rsub__(self, other):
+        return apply(_P["sub"], (other, self), _NO_PARAMS)
+
+    def __mul__(self, other):
+        return apply(_P["mul"], (self, other), _NO_PARAMS)
+
+    def __rmul__(self, other):
+        return apply(_P["mul"], (other, self), _NO_PARAMS)
+
+    def __truediv__(self, other):
+        return apply(_P["div"], (self, other), _NO_PARAMS)
+
+    def __rtruediv__(self, other):
+        return apply(_P["div"], (other, self), _NO_PARAMS)
+
+    def __pow__(self, other):
+        return apply(_P["pow"], (self, other), _NO_PARAMS)
+
+    def __rpow__(self, other):
+        return apply(_P["pow"], (other, self), _NO_PARAMS)
+
+    def __matmul__(self, other):
+        return apply(_P["matmul"], (self, other), _NO_PARAMS)
+
+    def __rmatmul__(self, other):
+        return apply(_P["matmul"], (other, self), _NO_PARAMS)
+
+    def __neg__(self):
+        return apply(_P["neg"], (self,), _NO_PARAMS)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return apply(_P["abs"], (self,), _NO_PARAMS)
+
+    def __getitem__(self, index):
+        return apply(_P["getitem"], (self,), {"index": plain_index(index)})
+
+    def __lt__(self, other):
+        return _primal(self) < _primal(other)
+
+    def __le__(self, other):
+        return _primal(self) <= _primal(other)
+
+    def __gt__(self, other):
+        return _primal(self) > _primal(other)
+
+    def __ge__(self, other):
+        return _primal(self) >= _primal(other)
+
+    def __bool__(self):
+        return _concrete(self, "bool()", bool)
+
+    def __float__(self):
+        return _concrete(self, "float()", float)
+
+    def __int__(self):
+        return _concrete(self, "int()", int)
+
+    def __index__(self):
+        return _concrete(self, "an integer index", operator.index)
+
+    def __complex__(self):
+        return _concrete(self, "complex()", complex)
+
+    def __array__(self, dtype=None, copy=None):
+        return _concrete(self, "a numpy array", lambda v: np.asarray(v, dtype=dtype))
+
+    # ndarray ⊕ tracer: numpy asks us first. Its operators come back as the primitives; other numpy
+    # functions would compute on plain numbers and lose the derivative, so they raise instead.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        name = _UFUNC_PRIMITIVES.get(ufunc.__name__)
+        if name is not None and method == "__call__" and not kwargs and len(inputs) == 2:
+            return apply(_P[name], inputs, _NO_PARAMS)
+        if ufunc.__name__ in _COMPARISONS and method == "__call__" and not kwargs:
+            return ufunc(*(_primal(x) for x in inputs))
+        tracer = next(x for x in inputs if isinstance(x, Tracer))
+        _concrete(tracer, f"numpy's {ufunc.__name__}")
+
+    @property
+    def shape(self) -> tuple:
+        return getattr(_primal(self), "shape", ())
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def T(self):
+        return apply(_P["transpose"], (self,), {"axes": None})
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a scalar")
+        return self.shape[0]
+
+
+_P = REGISTRY
+_UFUNC_PRIMITIVES = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "true_divide": "div",
+                     "power": "pow", "matmul": "matmul"}
+_COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+
+
+def _primal(x):
+    """The plain number or array inside any nesting of tracers."""
+    while isinstance(x, Tracer):
+        x = x._primal()
+    return x
+
+
+def plain_index(index):
+    """An index with any traced integer arrays in it replaced by their values (indices are constants)."""
+    if isinstance(index, tuple):
+        return tuple(_primal(i) for i in index)
+    return _primal(index)

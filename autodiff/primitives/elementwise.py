@@ -14,152 +14,53 @@ maximum/minimum split the adjoint equally between tied inputs; log'(0) = 1/0 = i
 
 from __future__ import annotations
 
-import inspect
-import sys
-
-import numpy as np
-
-from ..backends import MATH
-from .core import SAME, Primitive, register
-
-
-def _summed_partials(partials, m, xs, y, params):
-    """d₀ + d₁: what one operand applied twice (x·x, x + x) is multiplied by, in either mode."""
-    d0, d1 = (d if type(d) is int else d(m, *xs, y, **params) for d in partials)
-    return d0 + d1
+from .core import Primitive, register
 
 
 def _reduced(m, c, x):
-    """An adjoint contribution summed back to its operand's shape (undoing broadcasting); only where the
-    shapes differ, since most operands have the adjoint's own shape."""
-    return c if type(x) is np.ndarray and type(c) is np.ndarray and c.shape == x.shape else m.sum_to(c, m.shape(x))
+    """An adjoint contribution summed back to its operand's shape (undoing broadcasting)."""
+    return m.sum_to(c, m.shape(x))
 
 
 def _derive_jvp(partials):
     def jvp(m, ts, xs, y, **params):
-        if len(ts) == 2 and ts[0] is ts[1] and ts[0] is not None:
-            # One tangent on both operands (x·x, x + x): ẏ = ẋ·(d₀ + d₁), one product instead of two.
-            out = ts[0] * _summed_partials(partials, m, xs, y, params)
-        else:
-            out = None
-            for t, d in zip(ts, partials):
-                if t is None:
-                    continue
-                if type(d) is int:
-                    if out is not None:  # fold the sign into the sum: one pass instead of negating first
-                        out = out + t if d == 1 else out - t
-                        continue
-                    term = t if d == 1 else -t
-                else:
-                    term = t * d(m, *xs, y, **params)
+        """ẏ = Σᵢ ẋᵢ · dᵢ (broadcast to y's shape); a partial ±1 adds or subtracts ẋᵢ itself."""
+        out = None
+        for t, d in zip(ts, partials):
+            if t is None:
+                continue
+            if type(d) is int:
+                out = (t if d == 1 else -t) if out is None else (out + t if d == 1 else out - t)
+            else:
+                term = t * d(m, *xs, y, **params)
                 out = term if out is None else out + term
-        if out is not None and not (type(out) is np.ndarray and type(y) is np.ndarray and out.shape == y.shape) \
-                and m.shape(out) != m.shape(y):
-            out = m.broadcast_to(out, m.shape(y))  # a tangent of a broadcast input
+        if out is not None and m.shape(out) != m.shape(y):
+            out = m.broadcast_to(out, m.shape(y))  # the tangent of an input that was broadcast
         return out
 
     return jvp
 
 
-def _uniform(g) -> bool:
-    """Whether ``g`` is one number broadcast to an array (zero strides): the adjoint a ``sum`` hands back."""
-    return type(g) is np.ndarray and g.ndim > 0 and not any(g.strides)
-
-
-def _scaled(d, g0):
-    """``d · g0`` for a uniform adjoint g0: nothing to do when g0 = 1, in place when nothing else holds d."""
-    # (a numpy scalar of d's own dtype keeps it, the usual case; np.result_type costs a microsecond)
-    keeps = getattr(g0, "dtype", None) is d.dtype or d.dtype == np.result_type(d, g0)
-    if g0 == 1 and keeps:
-        return d
-    if keeps and sys.getrefcount(d) <= 3:  # a temporary: ours to overwrite
-        d *= g0
-        return d
-    return d * g0
-
-
-def _uniform_times(m, g, g0, d):
-    """ȳ·d where the adjoint g is the one number g0 broadcast: a constant partial keeps it uniform.
-
-    ``d`` is passed straight from the expression that made it, so that ``_scaled`` can tell a temporary.
-    """
-    if type(d) is np.ndarray and d.ndim:
-        c = _scaled(d, g0)
-        return c if c.shape == g.shape else m.broadcast_to(c, g.shape)
-    return m.broadcast_to(g0 * d, g.shape)
-
-
 def _derive_vjp(partials):
     def vjp(m, g, xs, y, needs, **params):
-        if len(needs) == 2 and needs[1] is SAME:
-            return [folded(m, g, xs, y, params), None]
+        """x̄ᵢ = sum_to(ȳ · dᵢ, shape of xᵢ); a partial ±1 hands ±ȳ on."""
         out = []
-        if m is MATH:  # Python floats: nothing was broadcast, nothing to sum back
-            for d, need in zip(partials, needs):
-                out.append(None if not need else (g if d == 1 else -g) if type(d) is int
-                           else g * d(m, *xs, y, **params))
-            return out
-        # An adjoint that is one number broadcast (below a sum) stays that number: multiplying the
-        # zero-stride view itself would be a slow pass that builds an array of copies.
-        g0 = g.flat[0] if _uniform(g) else None
         for x, d, need in zip(xs, partials, needs):
             if not need:
                 out.append(None)
-                continue
-            if type(d) is int:
-                c = g if d == 1 else (-g if g0 is None else m.broadcast_to(-g0, g.shape))
-            elif g0 is None:
-                c = g * d(m, *xs, y, **params)
+            elif type(d) is int:
+                out.append(_reduced(m, g if d == 1 else -g, x))
             else:
-                c = _uniform_times(m, g, g0, d(m, *xs, y, **params))
-            out.append(_reduced(m, c, x))
+                out.append(_reduced(m, g * d(m, *xs, y, **params), x))
         return out
-
-    def folded(m, g, xs, y, params):
-        # One node used as both operands (x·x): its adjoint ȳ·(d₀ + d₁) costs a sum and a product, where
-        # ȳ·d₀ + ȳ·d₁ costs two products and a sum.
-        if m is not MATH and _uniform(g):
-            c = _uniform_times(m, g, g.flat[0], _summed_partials(partials, m, xs, y, params))
-        else:
-            c = g * _summed_partials(partials, m, xs, y, params)
-        return _reduced(m, c, xs[0])
 
     return vjp
 
 
-def _derive_local(partials):
-    """The partials evaluated on Python floats, as one tuple (what a scalar node keeps for the sweep).
-
-    Written out for one and two operands, the only arities recorded on the scalar path (which takes no
-    parameters), because this runs once for every scalar operation recorded.
-    """
-    if len(partials) == 1:
-        (d,) = partials
-        if type(d) is int:
-            const = (d,)
-            return lambda x, y: const
-        return lambda x, y: (d(MATH, x, y),)
-    if len(partials) != 2:
-        return None
-    d0, d1 = partials
-    if type(d0) is int and type(d1) is int:
-        const = (d0, d1)
-        return lambda a, b, y: const
-    if type(d0) is int:
-        return lambda a, b, y: (d0, d1(MATH, a, b, y))
-    if type(d1) is int:
-        return lambda a, b, y: (d0(MATH, a, b, y), d1)
-    return lambda a, b, y: (d0(MATH, a, b, y), d1(MATH, a, b, y))
-
-
 def elementwise(name: str, impl, partials: tuple, display: str) -> Primitive:
     """Declare and register an elementwise primitive from its value and its partials."""
-    extra = list(inspect.signature(impl).parameters.values())[1 + len(partials):]
-    # (a primitive that cannot be applied without a parameter, like where's condition, is never recorded
-    # on the scalar path, which takes none)
-    local = None if any(p.default is p.empty for p in extra) else _derive_local(partials)
     return register(Primitive(name, impl, _derive_jvp(partials), _derive_vjp(partials), display,
-                              partials=partials, arity=len(partials), local=local))
+                              partials=partials, arity=len(partials)))
 
 
 # --- arithmetic --------------------------------------------------------------------------------

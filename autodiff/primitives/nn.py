@@ -27,10 +27,7 @@ cast(x, dtype)              x as another dtype                               ȳ 
 ``coef`` (a constant (N, C) array) carries the targets of the classification losses: row i holds the
 weights given to each class's log-probability (one-hot times class weight, label smoothing, 1/N or
 1/Σw for the mean, zero for ignored rows), so that one rule serves class indices, weights, smoothing,
-ignore_index and every reduction. The common case, plain class indices, comes as a
-:class:`ClassIndices` (coef[i, tᵢ] = scale, 0 elsewhere) that stands for the same matrix without
-building it: on numpy arrays the helpers below gather v[i, tᵢ] where the dense form multiplies by
-coef, and on any other backend they hand the rules its dense matrix.
+ignore_index and every reduction.
 """
 
 from __future__ import annotations
@@ -183,98 +180,14 @@ softmax = register(Primitive(
 
 
 # --- classification losses on a coefficient matrix -----------------------------------------------------
-class ClassIndices:
-    """The coefficient matrix of plain class indices, kept as the indices: coef[i, tᵢ] = scale, 0 elsewhere.
-
-    ``target`` holds one class index per row, every one in 0 … C−1 (the caller checks); ``scale`` is 1/N
-    for a mean, 1 for a sum or per-row losses. It has the matrix's ``shape``, ``ndim``, ``size`` and
-    ``dtype``, and ``dense()`` (or ``np.asarray``) builds the matrix itself, for the backends that need it
-    and for printing. The position of each row's entry in the flattened (N, C) matrix is computed once:
-    gathering with one flat index array is several times cheaper than indexing with (rows, targets).
-    """
-
-    __slots__ = ("target", "n_classes", "scale", "dtype", "shape", "flat")
-
-    ndim = 2
-
-    def __init__(self, target: np.ndarray, n_classes: int, scale: float, dtype):
-        n = len(target)
-        self.target = target
-        self.n_classes = n_classes
-        self.dtype = np.dtype(dtype)
-        self.scale = self.dtype.type(scale)  # the value the dense matrix holds (so float32 for float32 logits)
-        self.shape = (n, n_classes)
-        self.flat = target + np.arange(0, n * n_classes, n_classes)  # i·C + tᵢ
-
-    @property
-    def size(self) -> int:
-        return self.shape[0] * self.shape[1]
-
-    def dense(self, dtype=None) -> np.ndarray:
-        """The (N, C) matrix: ``scale`` at [i, tᵢ], zeros elsewhere."""
-        out = np.zeros(self.shape, dtype=self.dtype if dtype is None else dtype)
-        out.reshape(-1)[self.flat] = self.scale
-        return out
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        return self.dense(dtype)
-
-    def tolist(self) -> list:
-        return self.dense().tolist()
-
-    def __repr__(self) -> str:
-        return f"ClassIndices({self.target.tolist()}, n_classes={self.n_classes}, scale={self.scale})"
-
-
-def _gathers(m, v, coef) -> bool:
-    """Whether coef·v can be taken as scale·v[i, tᵢ]: class indices, on a numpy array of coef's shape."""
-    return m is NUMPY and type(coef) is ClassIndices and type(v) is np.ndarray and v.shape == coef.shape
-
-
-def _dense(coef):
-    """coef as a matrix, for the rules written against any backend."""
-    return coef.dense() if type(coef) is ClassIndices else coef
-
-
-def _n_rows(m, coef) -> int:
-    return coef.shape[0] if type(coef) is ClassIndices else m.shape(coef)[0]
-
-
 def _weighted_rows(m, v, coef, reduction):
-    """−Σ_c coef·v per row, or its total over all rows (one full reduction instead of two).
-
-    For class indices the row sums are −scale·v[i, tᵢ]: one gather instead of an (N, C) product.
-    """
-    if _gathers(m, v, coef):
-        picked = v.take(coef.flat)
-        return picked * -coef.scale if reduction == "none" else -(m.sum(picked) * coef.scale)
-    coef = _dense(coef)
+    """−Σ_c coef·v per row, or its total over all rows (one full reduction instead of two)."""
     return -m.sum(v * coef, axis=-1) if reduction == "none" else -m.sum(v * coef)
-
-
-def _row_totals(m, coef):
-    """Σ_c coef for each row; for class indices the one number every row sums to (scale)."""
-    if m is NUMPY and type(coef) is ClassIndices:
-        return coef.scale
-    return m.sum(_dense(coef), axis=-1)
 
 
 def _row_adjoint(m, g, reduction, n_rows):
     """The adjoint of each row's loss, as a column that broadcasts over the classes."""
     return m.reshape(g, (n_rows, 1)) if reduction == "none" else g
-
-
-def _times_coef(m, g, coef, reduction):
-    """ȳ·coef: each row of coef times its row's adjoint (the same number for every row unless 'none').
-
-    For class indices, a zero matrix with ȳᵢ·scale written at [i, tᵢ].
-    """
-    if m is NUMPY and type(coef) is ClassIndices and (reduction != "none" or type(g) is np.ndarray and g.ndim == 1):
-        w = g * coef.scale  # (the dtype ȳ·coef would have: numpy promotes ȳ with scale as with the matrix)
-        out = np.zeros(coef.shape, dtype=np.result_type(w))
-        out.reshape(-1)[coef.flat] = w
-        return out
-    return _row_adjoint(m, g, reduction, _n_rows(m, coef)) * _dense(coef)
 
 
 def _nll(m, logp, coef, reduction="mean"):
@@ -284,7 +197,7 @@ def _nll(m, logp, coef, reduction="mean"):
 nll_loss = register(Primitive(
     "nll_loss", _nll,
     lambda m, ts, xs, y, coef, reduction="mean": None if ts[0] is None else _nll(m, ts[0], coef, reduction),
-    lambda m, g, xs, y, needs, coef, reduction="mean": [_times_coef(m, -g, coef, reduction)],
+    lambda m, g, xs, y, needs, coef, reduction="mean": [_row_adjoint(m, -g, reduction, m.shape(coef)[0]) * coef],
     "nll({0}, reduction={reduction})", linear=True, arity=1))
 
 
@@ -298,40 +211,30 @@ def _ce_jvp(m, ts, xs, y, coef, reduction="mean"):
         return None
     p = _softmax(m, xs[0], -1)
     t = ts[0]
-    rows = _row_totals(m, coef) * m.sum(p * t, axis=-1) + _weighted_rows(m, t, coef, "none")
+    rows = m.sum(coef, axis=-1) * m.sum(p * t, axis=-1) + _weighted_rows(m, t, coef, "none")
     return rows if reduction == "none" else m.sum(rows)
 
 
 def _ce_local_gradient(m, p, coef):
-    """∂(−Σ_c coef·log softmax)/∂z = softmax(z)·Σ_c coef − coef, row by row.
-
-    ``p`` = softmax(z) is a fresh array that this may overwrite: for class indices (every row of coef
-    sums to scale) the gradient is scale·(p − onehot), made in place by two small operations instead of
-    a row sum, a product and a difference on (N, C) arrays.
-    """
-    if _gathers(m, p, coef) and p.dtype == coef.dtype and p.flags.c_contiguous:
-        p.reshape(-1)[coef.flat] -= 1
-        if coef.scale != 1:
-            p *= coef.scale
-        return p
-    coef = _dense(coef)
+    """∂(−Σ_c coef·log softmax)/∂z = softmax(z)·Σ_c coef − coef, row by row (p = softmax(z))."""
     return p * m.sum(coef, axis=-1, keepdims=True) - coef
 
 
-def _ce_fwd(m, z, coef, reduction="mean"):
-    # The forward pass has exp(z − c) and its row sums at hand: the local gradient costs three cheap
-    # operations here, against recomputing the softmax (a max, an exp, two sums) in the backward pass.
+def _ce_vjp(m, g, xs, y, needs, coef, reduction="mean", saved=None):
+    # saved: the local gradient, when the reverse mode kept it from the forward pass (ce_value_and_local)
+    local = _ce_local_gradient(m, _softmax(m, xs[0], -1), coef) if saved is None else saved
+    return [_row_adjoint(m, g, reduction, m.shape(coef)[0]) * local]
+
+
+def ce_value_and_local(m, z, coef, reduction="mean"):
+    """(the loss, its local gradient): the forward pass has exp(z − c) and its row sums at hand, so the local
+    gradient costs three cheap operations here, against recomputing the softmax in the backward pass."""
     logp, e, total = _log_softmax_parts(m, z, -1)
     return _weighted_rows(m, logp, coef, reduction), _ce_local_gradient(m, e / total, coef)
 
 
-def _ce_vjp(m, g, xs, y, needs, coef, reduction="mean", saved=None):
-    local = _ce_local_gradient(m, _softmax(m, xs[0], -1), coef) if saved is None else saved
-    return [_row_adjoint(m, g, reduction, _n_rows(m, coef)) * local]
-
-
 softmax_cross_entropy = register(Primitive("softmax_cross_entropy", _ce, _ce_jvp, _ce_vjp,
-                                           "cross_entropy({0}, reduction={reduction})", arity=1, fwd=_ce_fwd))
+                                           "cross_entropy({0}, reduction={reduction})", arity=1))
 
 
 # --- activations ---------------------------------------------------------------------------------------

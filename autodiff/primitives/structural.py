@@ -128,7 +128,7 @@ def _index_add(m, g, index, shape):
 
 
 getitem = structural("getitem", _getitem, _linear_jvp(_getitem),
-                     lambda m, g, xs, y, needs, index: [m.scatter(g, index, m.shape(xs[0]))],
+                     lambda m, g, xs, y, needs, index: [m.index_add(g, index, m.shape(xs[0]))],
                      "{0}[{index}]", linear=True, arity=1)
 index_add = structural("index_add", _index_add, _linear_jvp(_index_add),
                        lambda m, g, xs, y, needs, index, shape: [m.getitem(g, index)],

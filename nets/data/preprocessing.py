@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autodiff.graph import Node
+from autodiff.reverse import Node
 
 from ..random import Generator, rng
 

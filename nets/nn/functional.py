@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from autodiff.primitives import REGISTRY, ShapeError
-from autodiff.primitives.nn import ClassIndices
 
 from ..random import Generator, rng
 from ..tensor import Tensor, _value, _wrap, as_tensor
@@ -294,23 +293,20 @@ def _classes_last(x: Tensor, what: str) -> tuple[Tensor, tuple]:
 
 
 def _class_coef(what: str, target, n_classes: int, rows_shape: tuple, dtype, weight, ignore_index: int,
-                label_smoothing: float, reduction: str) -> np.ndarray | ClassIndices:
-    """The (M, C) coefficient matrix of the fused classification primitives (see autodiff.primitives.nn).
-
-    Plain class indices (no weight, no smoothing, no row ignored) give a :class:`ClassIndices`, which
-    stands for the one-hot matrix (times 1/M for 'mean') without building it.
-    """
+                label_smoothing: float, reduction: str) -> np.ndarray:
+    """The (M, C) coefficient matrix of the fused classification primitives (see autodiff.primitives.nn)."""
     t = np.asarray(_value(target))
     if t.shape != rows_shape:
         raise ShapeError(f"{what}: target of class indices has shape {tuple(t.shape)}, expected {rows_shape} "
                          f"(the input's shape without the class dimension)")
     t = t.reshape(-1).astype(np.int64, copy=False)
-    # (as unsigned, a negative index is huge: one maximum checks both ends of the range)
-    if t.size and weight is None and not label_smoothing and np.maximum.reduce(t.view(np.uint64)) < n_classes \
-            and not (0 <= ignore_index < n_classes and (t == ignore_index).any()):
-        # The common case: one entry per row, the mean's 1/M folded in.
-        return ClassIndices(t, n_classes, 1.0 / t.size if reduction == "mean" else 1.0, dtype)
     rows = np.arange(t.size)
+    if weight is None and not label_smoothing and t.size and 0 <= t.min() and t.max() < n_classes \
+            and not (0 <= ignore_index < n_classes and (t == ignore_index).any()):
+        # every row a valid class, nothing weighted or ignored: one-hot rows (times 1/M for the mean)
+        coef = np.zeros((t.size, n_classes), dtype=dtype)
+        coef[rows, t] = 1.0 / t.size if reduction == "mean" else 1.0
+        return coef
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= n_classes))
     if bad.any():
@@ -370,7 +366,7 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, ignore_in
     return out.reshape(rows_shape) if reduction == "none" else _empty_mean(out, coef, reduction)
 
 
-def _empty_mean(out: Tensor, coef: np.ndarray | ClassIndices, reduction: str) -> Tensor:
+def _empty_mean(out: Tensor, coef: np.ndarray, reduction: str) -> Tensor:
     # The mean over no rows is 0/0 = nan (as PyTorch), which a coefficient matrix with no rows cannot carry.
     return out * np.nan if reduction == "mean" and coef.shape[0] == 0 else out
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff.graph import Node
+from autodiff.reverse import Node
 
 from ..autograd_mode import enable_grad
 

@@ -70,7 +70,14 @@ def test_inputs_must_be_numbers_or_arrays():
         ad.trace(lambda x: x, True)
 
 
-def test_a_value_from_another_trace_is_refused():
+def test_a_value_recorded_outside_the_trace_is_a_constant_in_it():
     outside = ad.Node(2.0, name="outside")
+    t = ad.trace(lambda x: x * outside, 1.0)
+    assert len(t) == 2 and float(t.reverse().gradient) == 2.0  # (a node of the eager level: it depends on outside)
+    assert t.nodes[1].expression() == "v1·2"
+
+
+def test_a_graph_whose_leaf_is_not_an_input_is_refused():
+    a, b = ad.Node(2.0, name="a"), ad.Node(3.0, name="b")
     with pytest.raises(ValueError, match="not an input"):
-        ad.trace(lambda x: x * outside, 1.0)
+        ad.Trace.from_outputs(a * b, inputs=[a])

@@ -171,7 +171,7 @@ def test_bad_arguments(course, tmp_path):
 
 
 def test_an_existing_graph_is_traced_from_its_outputs():
-    from autodiff.graph import Node
+    from autodiff.reverse import Node
 
     x = Node(1.5, name="x")
     y = ad.sin(x) * x

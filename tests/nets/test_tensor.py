@@ -8,7 +8,7 @@ import pytest
 
 import autodiff
 import nets
-from autodiff.graph import Node
+from autodiff.reverse import Node
 from autodiff.trace import Trace
 from nets import nn
 

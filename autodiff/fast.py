@@ -1,0 +1,257 @@
+"""The one place for paths that exist only for speed. ``AUTODIFF_REFERENCE=1`` switches them all off.
+
+Each path here computes what the reference path computes (the tests run the whole suite both ways, and
+``tests/autodiff/test_fast.py`` compares them case by case); what it pays is measured in
+``benchmarks/README.md``.
+
+**Scalar tapes** (:class:`ScalarRecorder`, :func:`sweep_scalars`). A function of Python floats (the course's
+examples, micrograd-style code) records one node per arithmetic operation, and its cost is Python's
+bookkeeping, not arithmetic. Here such a node is recorded with its *local partials* ∂vⱼ/∂vᵢ, evaluated on
+floats while the value is computed, and the sweep over a tape of such nodes is the course's adjoint table
+itself: v̄ᵢ += v̄ⱼ · ∂vⱼ/∂vᵢ, one or two products per node, with no rule to call and no backend to choose.
+
+**Dual numbers of arrays** (:class:`ArrayForward`). Where every operand is a numpy array or a Python
+number and every tangent an array shaped like its value, the jvp rule runs on the numpy backend directly,
+without choosing a backend or looking for a batch of tangents, for each operation.
+
+**Uniform adjoints** (:func:`uniform_vjp`). Below a ``sum`` (a loss, the Rosenbrock function) the adjoint
+is one number ȳ₀ broadcast to an array (a view with zero strides). For an elementwise node, ȳ·dᵢ is then
+ȳ₀·dᵢ: a constant partial keeps the adjoint one number (no pass over the array), and ȳ₀ = 1 hands dᵢ on
+as it is.
+
+**Adjoints added in place** (:func:`add_into`, :func:`add_indexed`). The reference sweep adds each
+contribution into a node's adjoint as a new array. Here the sweep adds into a buffer it made itself, in
+place, and the adjoint of ``x[index]`` goes straight into the buffer of x's adjoint (x̄[index] += ȳ)
+instead of being written out as a zero array with ȳ at ``index`` first: slices of one array (``x[1:]``,
+``x[:-1]``) cost one pass each instead of three.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import numpy as np
+
+from .backends import MATH, NUMPY
+from .forward import Dual, Forward
+from .primitives import REGISTRY, Tracer
+from .primitives.core import evaluate
+from .reverse import Node, Recorder
+
+ENABLED: bool = os.environ.get("AUTODIFF_REFERENCE", "").strip() not in ("1", "true", "yes")
+
+def _local(prim):
+    """The partials of an elementwise primitive as one function of floats (None for other primitives),
+    written out for one and two operands (it runs once for every scalar operation recorded)."""
+    fn = None
+    partials = prim.partials
+    if partials is not None and not _required_params(prim):
+        if len(partials) == 1:
+            (d,) = partials
+            fn = (lambda x, y, c=(d,): c) if type(d) is int else (lambda x, y: (d(MATH, x, y),))
+        elif len(partials) == 2:
+            d0, d1 = partials
+            if type(d0) is int and type(d1) is int:
+                fn = lambda a, b, y, c=(d0, d1): c  # noqa: E731
+            elif type(d0) is int:
+                fn = lambda a, b, y: (d0, d1(MATH, a, b, y))  # noqa: E731
+            elif type(d1) is int:
+                fn = lambda a, b, y: (d0(MATH, a, b, y), d1)  # noqa: E731
+            else:
+                fn = lambda a, b, y: (d0(MATH, a, b, y), d1(MATH, a, b, y))  # noqa: E731
+    return fn
+
+
+def _required_params(prim) -> bool:
+    """Whether the primitive cannot be applied without a parameter (where's condition): never on this path,
+    which takes none."""
+    extra = list(inspect.signature(prim.impl).parameters.values())[1 + len(prim.partials):]
+    return any(p.default is p.empty for p in extra)
+
+
+_LOCALS = {prim: _local(prim) for prim in REGISTRY.values()}  # built once: read-only afterwards
+
+
+class ScalarNode(Node):
+    """A node recorded on Python floats, with its local partials ∂self/∂parent (one per parent)."""
+
+    __slots__ = ("partials",)
+
+
+class ScalarRecorder(Recorder):
+    """A reverse-mode level that records Python-float operations with their local partials (used in place
+    of :class:`~autodiff.reverse.Recorder` while this module is enabled); anything else it records as the
+    reference does."""
+
+    __slots__ = ()
+
+    def process(self, prim, args: tuple, params: dict):
+        local = None if params else (_LOCALS[prim] if prim in _LOCALS else _local(prim))
+        if local is not None:
+            # (written out for one and two operands: this runs once for every scalar operation)
+            a = args[0]
+            x = a.value if isinstance(a, Tracer) and a.level is self else a
+            if type(x) is float or type(x) is int:
+                try:
+                    if len(args) == 1:
+                        value = prim.impl(MATH, x)
+                        partials = local(x, value)
+                    else:
+                        b = args[1]
+                        y = b.value if isinstance(b, Tracer) and b.level is self else b
+                        if type(y) is not float and type(y) is not int:
+                            return super().process(prim, args, params)
+                        value = prim.impl(MATH, x, y)
+                        partials = local(x, y, value)
+                except (ValueError, TypeError, ArithmeticError):
+                    return super().process(prim, args, params)  # the reference path explains it
+                node = object.__new__(ScalarNode)
+                node.value = value
+                node.saved = None
+                node.partials = partials
+                node.prim = prim
+                node.parents = args
+                node.params = params
+                node.name = None
+                node.level = self
+                self.tape.append(node)
+                return node
+        return super().process(prim, args, params)
+
+
+def sweep_scalars(tape: list, adj: dict, retain: bool) -> bool:
+    """The sweep over a tape whose nodes all carry local partials, with Python-float seeds; False (and
+    nothing done) for any other tape."""
+    for s in adj.values():
+        if type(s) is not float:
+            return False
+    for node in tape:
+        if type(node) is not ScalarNode:
+            return False
+    take = adj.get if retain else adj.pop
+    get = adj.get
+    for node in reversed(tape):
+        g = take(node, None)
+        if g is None:
+            continue
+        level = node.level
+        parents = node.parents
+        partials = node.partials
+        # (one or two operands, indexed rather than zipped: this runs once for every node)
+        p = parents[0]
+        if isinstance(p, Tracer) and p.level is level:
+            old = get(p)
+            adj[p] = g * partials[0] if old is None else old + g * partials[0]
+        if len(parents) == 2:
+            p = parents[1]
+            if isinstance(p, Tracer) and p.level is level:
+                old = get(p)
+                adj[p] = g * partials[1] if old is None else old + g * partials[1]
+    return True
+
+
+class ArrayForward(Forward):
+    """A forward-mode level that applies the jvp rules of arrays directly (used in place of
+    :class:`~autodiff.forward.Forward` while this module is enabled); anything else goes the reference way."""
+
+    __slots__ = ()
+
+    def process(self, prim, args: tuple, params: dict):
+        xs = []
+        ts = []
+        for a in args:
+            if isinstance(a, Tracer):
+                if a.level is not self:
+                    return super().process(prim, args, params)
+                x = a.primal
+                t = a.tangent
+                if type(x) is not np.ndarray or type(t) is not np.ndarray or t.ndim != x.ndim:
+                    return super().process(prim, args, params)
+            else:
+                x = a
+                t = None
+                if type(x) is not np.ndarray and type(x) is not float and type(x) is not int:
+                    return super().process(prim, args, params)
+            xs.append(x)
+            ts.append(t)
+        y = evaluate(prim, NUMPY, xs, params)
+        t = prim.jvp(NUMPY, ts, xs, y, **params)
+        if t is None:
+            return y
+        d = object.__new__(Dual)
+        d.primal = y
+        d.tangent = t
+        d.level = self
+        return d
+
+
+UNIFORM_MIN_SIZE = 4096  # below this, checking costs more than the pass it saves (benchmarks/README.md)
+
+
+def uniform_vjp(prim, g, xs: list, y, needs: list, params: dict) -> list | None:
+    """An elementwise node's contributions for an adjoint that is one number broadcast; None for any other."""
+    partials = prim.partials
+    if partials is None or type(g) is not np.ndarray or not g.ndim or g.strides[-1] or g.size < UNIFORM_MIN_SIZE \
+            or any(g.strides) or g.dtype.kind != "f":
+        return None
+    g0 = g.flat[0]
+    out = []
+    for x, d, need in zip(xs, partials, needs):
+        if not need:
+            out.append(None)
+            continue
+        dv = d if type(d) is int else d(NUMPY, *xs, y, **params)
+        if type(dv) is not np.ndarray or not dv.ndim:
+            c = NUMPY.broadcast_to(g0 * dv, g.shape)  # still one number
+        elif g0 == 1 and dv.dtype == np.result_type(g, dv) and dv.shape == g.shape:
+            c = dv
+        else:
+            c = dv * g0
+        out.append(NUMPY.sum_to(c, NUMPY.shape(x)))
+    return out
+
+
+def add_into(adj: dict, owned: set, p, old, c) -> None:
+    """adj[p] = old + c: into ``old`` in place when the sweep made that buffer (and it can hold the sum)."""
+    if p in owned and type(c) is np.ndarray and old.shape == np.broadcast_shapes(old.shape, c.shape) \
+            and np.result_type(old, c) == old.dtype:
+        old += c
+    else:
+        total = old + c
+        adj[p] = total
+        if type(total) is np.ndarray:
+            owned.add(p)
+
+
+_GETITEM = REGISTRY["getitem"]
+
+
+def add_indexed(node, g, adj: dict, owned: set) -> bool:
+    """For a ``getitem`` node of arrays: its operand's adjoint x̄[index] += ȳ, in a buffer the sweep owns.
+    False (nothing done) for any other node."""
+    if node.prim is not _GETITEM or type(g) is not np.ndarray:
+        return False
+    p = node.parents[0]
+    if not (isinstance(p, Node) and p.level is node.level and type(p.value) is np.ndarray):
+        return False
+    x = p.value
+    dtype = np.result_type(x.dtype, g.dtype) if x.dtype.kind == "f" else g.dtype
+    buffer = adj.get(p)
+    if buffer is None:
+        buffer = np.zeros(x.shape, dtype=dtype)
+    elif p not in owned or buffer.dtype != np.result_type(buffer, g) or buffer.shape != x.shape:
+        buffer = np.array(np.broadcast_to(buffer, x.shape), dtype=np.result_type(buffer, g))
+    adj[p] = buffer
+    owned.add(p)
+    index = node.params["index"]
+    if _is_basic(index):
+        buffer[index] += g  # each element selected at most once
+    else:
+        np.add.at(buffer, index, g)  # integer arrays may repeat an element: each occurrence adds
+    return True
+
+
+def _is_basic(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, slice, type(None), type(Ellipsis))) and not isinstance(i, bool) for i in parts)
