@@ -278,6 +278,7 @@ def test_fuzz_hostile_checkpoints_raise_only_checkpoint_error_within_a_memory_bo
 
     check()
     assert len(PEAKS) >= 100
+    print(f"fuzz: {len(PEAKS)} hostile files, peak traced memory {max(PEAKS):,} bytes (bound {3 * FUZZ_LIMIT:,})")
 
 
 # -- item 3: load_state_dict checks everything first; saves clean up after killed saves ------------------------
