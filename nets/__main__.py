@@ -7,8 +7,10 @@
 ``train`` splits the data (stratified, fixed seed), standardizes it with statistics of the training split
 only, trains with a progress bar, prints the validation metrics and writes ``history.png``,
 ``checkpoint.npz`` and ``summary.json`` into ``--out``. ``evaluate`` rebuilds the same split from the
-checkpoint's configuration and reports the metrics. Bad arguments print one line on stderr and exit with
-status 2.
+checkpoint's configuration (checked as strictly as ``train`` checks its arguments; the Musk file is the one
+given with ``--data-path``, never one the checkpoint names) and reports the metrics. Every error is one line
+on stderr, never a traceback: status 2 for bad input, a bad path or a full disk, 1 when training diverges
+(then no checkpoint is written).
 """
 
 from __future__ import annotations
