@@ -331,6 +331,7 @@ def trace_tables(trace: Trace, wrt=None, seed=None, digits: int = 14) -> list[Ta
 
 # --- notation translators -------------------------------------------------------------------------------
 _NAME = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z])([\u0307\u0304]?)(\d+)(?![A-Za-z0-9_])")
+_ATOM = re.compile(r"-?(?:[A-Za-z][\u0307\u0304]?\d*|[\d.]+(?:e[+-]?\d+)?)")
 _LATEX_FUNCS = {"exp", "log", "sin", "cos", "tan", "tanh", "max", "min"}
 _SUPER = {ch: str(i) for i, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
 _LATEX_ESCAPE = {"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "~": r"\~{}", "{": r"\{", "}": r"\}"}
@@ -400,6 +401,12 @@ def latex_math(s: str) -> str:
             out.append(f"\\sqrt{{{inner}}}" if ch == "√" else f"^{{{inner}}}")
             i = j + 1
             continue
+        if ch == "^" and i + 1 < len(s):  # an exponent without brackets (v1^v2, v1^2.5): one group
+            m2 = _ATOM.match(s, i + 1)
+            if m2:
+                out.append(f"^{{{latex_math(m2[0])}}}")
+                i = m2.end()
+                continue
         if ch == "√":
             m2 = re.compile(r"[A-Za-z0-9.\u0307\u0304]+").match(s, i + 1)
             end = m2.end() if m2 else i + 1

@@ -185,6 +185,7 @@ LATEX_CASES = [["x1*x2 + exp(x1*x2) - sin(x2)", "--at", "x1=1.5", "x2=0.5"],
                ["relu(x - 0.5) + sqrt(x) + sigmoid(x)*pi", "--at", "x=0.5"],
                ["max(x, y) + abs(x)", "--at", "x=1", "y=1"],
                ["log(x)", "--at", "x=-1"],
+               ["x**2.5 / sinh(x) + log10(x) - e**x + x**-1", "--at", "x=0.7"],
                [TOWER, "--at", "x=0.5"]]
 
 
