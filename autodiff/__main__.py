@@ -181,10 +181,10 @@ def run(argv: Sequence[str] | None = None, out=None) -> int:
     show = args.show or "primal"
     with np.errstate(all="ignore"):  # a point outside the domain is said in a note, not in numpy's warnings
         t = trace(f, *point)
-    heading = f"f({', '.join(f.variables)}) = {args.expression.strip()} at " + \
-        ", ".join(f"{v} = {x:g}" for v, x in zip(f.variables, point))
-    tables = _tables(t, args)
-    comparison = None if args.no_compare else compare(f, *point, repeats=args.repeats)
+        heading = f"f({', '.join(f.variables)}) = {args.expression.strip()} at " + \
+            ", ".join(f"{v} = {x:g}" for v, x in zip(f.variables, point))
+        tables = _tables(t, args)
+        comparison = None if args.no_compare else compare(f, *point, repeats=args.repeats)
     parts = [tb.format(args.format) for tb in tables]
     if comparison is not None:
         parts.append(comparison.format(args.format, args.digits))  # it carries the notes itself

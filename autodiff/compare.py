@@ -20,6 +20,7 @@ import signal
 import statistics
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -216,7 +217,8 @@ def point_notes(t: Trace) -> list[str]:
     value = primal(t.output) if not t.multiple_outputs else None
     if value is not None and np.ndim(value) == 0 and not np.isfinite(np.real(value)):
         at = ", ".join(f"{v.label} = {value_text(v.value, 12)}" for v in t.inputs)
-        notes.append(f"f is not defined at {at} (f = {value_text(value)}): the point is outside its domain")
+        notes.append(f"f is not defined at {at} (f = {value_text(value)}): the point is outside its domain, or f "
+                     "overflows there")
     for v in t.nodes[len(t.inputs):]:
         name = v.primitive.name if v.primitive is not None else None
         if name not in KINKS:
@@ -237,10 +239,12 @@ def _symbolic_reference(t: Trace) -> tuple[list | None, np.ndarray, str]:
     if t.num_operations > SYMPY_MAX_OPERATIONS:
         return None, np.full(n, np.nan), skipped
     try:
-        with _time_limit(SYMPY_SECONDS):
+        with _time_limit(SYMPY_SECONDS), np.errstate(all="ignore"):
             exprs, exact = exact_gradient(t)
     except (_OverBudget, RecursionError):
         return None, np.full(n, np.nan), skipped
+    except (ArithmeticError, LookupError, NotImplementedError) as e:  # SymPy's own failure at this point
+        return None, np.full(n, np.nan), f"failed: {type(e).__name__}: {e}"
     return exprs, exact, ""
 
 
@@ -298,7 +302,7 @@ def compare(f: Callable | str, *args, methods: Sequence[str] | None = None, repe
     notes = point_notes(t)
     kink = any("not differentiable" in note for note in notes)
     if skipped:
-        notes.append(f"SymPy was {skipped}: no exact reference, so no errors are shown")
+        notes.append(f"SymPy: {skipped}; no exact reference, so no errors are shown")
     defined = bool(np.isfinite(primal(t.output)))  # outside the domain a derivative means nothing either
     counted = defined and not skipped and not kink and bool(np.all(np.isfinite(exact)))
     scale = float(np.max(np.abs(exact))) if exact.size and counted else 0.0
@@ -329,7 +333,9 @@ def compare(f: Callable | str, *args, methods: Sequence[str] | None = None, repe
             comparison.results.append(MethodResult(m, np.full(n, np.nan), np.nan, np.nan, np.nan, skipped))
             continue
         try:
-            with np.errstate(all="ignore"), _time_limit(SYMPY_SECONDS) if m == "sympy" else nullcontext():
+            with np.errstate(all="ignore"), warnings.catch_warnings(), \
+                    _time_limit(SYMPY_SECONDS) if m == "sympy" else nullcontext():
+                warnings.simplefilter("ignore", np.exceptions.ComplexWarning)  # a complex value shows as nan
                 g, seconds = _timed(run, repeats)
                 if m == "sympy":
                     cost = (f"differentiate + lambdify: {symbolic.count_ops(exprs)} operations "
@@ -339,8 +345,9 @@ def compare(f: Callable | str, *args, methods: Sequence[str] | None = None, repe
             comparison.results.append(MethodResult(m, np.full(n, np.nan), np.nan, np.nan, np.nan, skipped or (
                 f"skipped: expression too large for symbolic differentiation ({t.num_operations} operations)")))
             continue
-        except (TypeError, ValueError, ArithmeticError) as e:  # e.g. a non-analytic function, complex step
-            g, seconds, note = np.full(n, np.nan), float("nan"), f"failed: {e}"
+        except (TypeError, ValueError, ArithmeticError, LookupError, NotImplementedError) as e:
+            # e.g. a non-analytic function in the complex step, or SymPy's printer on zoo (complex infinity)
+            g, seconds, note = np.full(n, np.nan), float("nan"), f"failed: {type(e).__name__}: {e}"
         if m == "sympy":
             cost = cost or "differentiate + lambdify"
             if not note:
