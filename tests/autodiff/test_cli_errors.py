@@ -258,3 +258,13 @@ def test_show_without_render_says_it_has_no_effect(capsys):
     assert main(["x*y", "--at", "x=1", "y=2", "--no-compare", "--show", "adjoint"]) == 0
     err = capsys.readouterr().err
     assert err == "autodiff: note: --show picks what --render draws; without --render it has no effect\n"
+
+
+def test_a_sympy_failure_is_a_failed_row_not_an_error(capsys):
+    """SymPy's printer has no Python form for complex infinity (zoo): lambdify raised KeyError, which ended the
+    command with "autodiff: error: 'ComplexInfinity'" (found by random expressions through main)."""
+    text = "(erf(x) + y) / (sigmoid(2) + x / pi) / cosh(0 ** (x / 0))"
+    assert main([text, "--at", "x=1", "y=-1", "--repeats", "1"]) == 0
+    captured = capsys.readouterr()
+    row = next(line for line in captured.out.splitlines() if line.startswith("sympy"))
+    assert "failed: KeyError: 'ComplexInfinity'" in row and captured.err == ""
