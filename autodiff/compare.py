@@ -305,6 +305,8 @@ def compare(f: Callable | str, *args, methods: Sequence[str] | None = None, repe
         notes.append(f"SymPy: {skipped}; no exact reference, so no errors are shown")
     defined = bool(np.isfinite(primal(t.output)))  # outside the domain a derivative means nothing either
     counted = defined and not skipped and not kink and bool(np.all(np.isfinite(exact)))
+    if defined and not skipped and not kink and not counted:
+        notes.append("SymPy's exact gradient is not a finite real number here, so no errors are shown")
     scale = float(np.max(np.abs(exact))) if exact.size and counted else 0.0
     comparison = Comparison(names, point, float(primal(t.output)), exact, name=name, notes=notes,
                             errors_counted=counted)

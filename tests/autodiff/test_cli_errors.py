@@ -268,3 +268,4 @@ def test_a_sympy_failure_is_a_failed_row_not_an_error(capsys):
     captured = capsys.readouterr()
     row = next(line for line in captured.out.splitlines() if line.startswith("sympy"))
     assert "failed: KeyError: 'ComplexInfinity'" in row and captured.err == ""
+    assert "note: SymPy's exact gradient is not a finite real number here" in captured.out
