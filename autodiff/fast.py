@@ -19,6 +19,10 @@ is one number ȳ₀ broadcast to an array (a view with zero strides). For an ele
 ȳ₀·dᵢ: a constant partial keeps the adjoint one number (no pass over the array), and ȳ₀ = 1 hands dᵢ on
 as it is.
 
+**Repeated operands** (:func:`repeated_vjp`, and in :class:`ArrayForward`). An elementwise primitive applied
+to one value twice (``a * a``, ``a + a``) has the derivative ȳ·(d₀ + d₁) with respect to it: one product
+instead of two and a sum, in both modes.
+
 **Adjoints added in place** (:func:`add_into`, :func:`add_indexed`). The reference sweep adds each
 contribution into a node's adjoint as a new array. Here the sweep adds into a buffer it made itself, in
 place, and the adjoint of ``x[index]`` goes straight into the buffer of x's adjoint (x̄[index] += ȳ)
@@ -176,7 +180,11 @@ class ArrayForward(Forward):
             xs.append(x)
             ts.append(t)
         y = evaluate(prim, NUMPY, xs, params)
-        t = prim.jvp(NUMPY, ts, xs, y, **params)
+        if len(args) == 2 and args[0] is args[1] and prim.elementwise:  # x·x, x + x: ẋ·(d₀ + d₁), one product
+            d0, d1 = (_partial_value(d, xs, y, params) for d in prim.partials)
+            t = ts[0] * (d0 + d1)
+        else:
+            t = prim.jvp(NUMPY, ts, xs, y, **params)
         if t is None:
             return y
         d = object.__new__(Dual)
@@ -189,8 +197,23 @@ class ArrayForward(Forward):
 UNIFORM_MIN_SIZE = 4096  # below this, checking costs more than the pass it saves (benchmarks/README.md)
 
 
+def _partial_value(d, xs: list, y, params: dict):
+    """One partial on numpy values: a constant ±1, or its function's value."""
+    return d if type(d) is int else d(NUMPY, *xs, y, **params)
+
+
+def repeated_vjp(prim, g, xs: list, y, needs: list, params: dict, parents: tuple) -> list | None:
+    """x·x, x + x: an elementwise primitive applied to one node twice hands that node ȳ·(d₀ + d₁), one product
+    where ȳ·d₀ + ȳ·d₁ would take two and a sum; None for any other node. (Values on the numpy backend.)"""
+    if len(parents) != 2 or parents[0] is not parents[1] or not needs[0] or type(g) is not np.ndarray:
+        return None
+    d0, d1 = (_partial_value(d, xs, y, params) for d in prim.partials)
+    return [NUMPY.sum_to(g * (d0 + d1), NUMPY.shape(xs[0])), None]
+
+
 def uniform_vjp(prim, g, xs: list, y, needs: list, params: dict) -> list | None:
-    """An elementwise node's contributions for an adjoint that is one number broadcast; None for any other."""
+    """An elementwise node's contributions for an adjoint that is one number broadcast; None for any other.
+    (Values on the numpy backend.)"""
     partials = prim.partials
     if partials is None or type(g) is not np.ndarray or not g.ndim or g.strides[-1] or g.size < UNIFORM_MIN_SIZE \
             or any(g.strides) or g.dtype.kind != "f":
@@ -201,7 +224,7 @@ def uniform_vjp(prim, g, xs: list, y, needs: list, params: dict) -> list | None:
         if not need:
             out.append(None)
             continue
-        dv = d if type(d) is int else d(NUMPY, *xs, y, **params)
+        dv = _partial_value(d, xs, y, params)
         if type(dv) is not np.ndarray or not dv.ndim:
             c = NUMPY.broadcast_to(g0 * dv, g.shape)  # still one number
         elif g0 == 1 and dv.dtype == np.result_type(g, dv) and dv.shape == g.shape:

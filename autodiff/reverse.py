@@ -270,11 +270,13 @@ def _contributions(node: Node, g, fast: bool, create_graph: bool = False) -> lis
     params = node.params or _NO_PARAMS
     if prim in RESIDUALS and node.saved is not None and not create_graph:
         params = {**params, "saved": node.saved}
-    if fast and prim.elementwise:
-        uniform = _fast.uniform_vjp(prim, g, xs, y, needs, params)
-        if uniform is not None:
-            return uniform
-    return prim.vjp(choose_backend((g, *xs)), g, xs, y, needs, **params)
+    m = choose_backend((g, *xs))
+    if fast and prim.elementwise and m is NUMPY:
+        special = _fast.repeated_vjp(prim, g, xs, y, needs, params, node.parents) \
+            or _fast.uniform_vjp(prim, g, xs, y, needs, params)
+        if special is not None:
+            return special
+    return prim.vjp(m, g, xs, y, needs, **params)
 
 
 # --- the adjoint sweep of a trace (Trace.reverse) ------------------------------------------------------------
