@@ -36,6 +36,7 @@ from .primitives.nn import ce_value_and_local
 # reverse rule would otherwise compute again. RESIDUALS[prim](m, *xs, **params) gives (value, saved); the
 # node keeps ``saved`` and the sweep hands it to the rule as ``saved=``.
 RESIDUALS = {REGISTRY["softmax_cross_entropy"]: ce_value_and_local}
+_GETITEM = REGISTRY["getitem"]
 
 
 def evaluate_saving(prim: Primitive, xs: list, params: dict, plain: bool = False) -> tuple:
@@ -123,9 +124,15 @@ class Recorder(Level):
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Node:
         xs = []
+        plain = True  # no value is a tracer (of an outer level): the rule is evaluated directly
         for a in args:
-            xs.append(a.value if isinstance(a, Tracer) and a.level is self else a)
-        value, saved = evaluate_saving(prim, xs, params)
+            if isinstance(a, Tracer):
+                if a.level is self:
+                    a = a.value
+                if isinstance(a, Tracer):
+                    plain = False
+            xs.append(a)
+        value, saved = evaluate_saving(prim, xs, params, plain)
         node = Node(value, prim, args, params, level=self)
         node.saved = saved
         self.tape.append(node)
@@ -237,7 +244,7 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
         g = take(node, None)
         if g is None:
             continue  # the outputs do not depend on this node
-        if fast and _fast.add_indexed(node, g, adj, owned):
+        if fast and prim is _GETITEM and _fast.add_indexed(node, g, adj, owned):
             contributions = ()  # (added into the operand's adjoint already)
         else:
             contributions = _contributions(node, g, fast, create_graph)
@@ -272,8 +279,7 @@ def _contributions(node: Node, g, fast: bool, create_graph: bool = False) -> lis
         params = {**params, "saved": node.saved}
     m = choose_backend((g, *xs))
     if fast and prim.elementwise and m is NUMPY:
-        special = _fast.repeated_vjp(prim, g, xs, y, needs, params, node.parents) \
-            or _fast.uniform_vjp(prim, g, xs, y, needs, params)
+        special = _fast.elementwise_vjp(prim, g, xs, y, needs, params, node.parents)
         if special is not None:
             return special
     return prim.vjp(m, g, xs, y, needs, **params)
