@@ -34,11 +34,13 @@ def _off(kind: str):
     elif kind == "repeated operands":
         patch(fast, "repeated_vjp", lambda *args: None)
 
-        class Forward(fast.ArrayForward):  # the jvp of a·a as two products
+        base = fast.ArrayForward
+
+        class Forward(base):  # the jvp of a·a as two products
             def process(self, prim, args, params):
                 if len(args) == 2 and args[0] is args[1]:
                     return forward.Forward.process(self, prim, args, params)
-                return fast.ArrayForward.process(self, prim, args, params)
+                return base.process(self, prim, args, params)
 
         patch(fast, "ArrayForward", Forward)
     elif kind == "uniform adjoints":
