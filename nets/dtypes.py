@@ -50,3 +50,13 @@ def name(dtype) -> str:
     """PyTorch's spelling, e.g. ``nets.float32``."""
     d = np.dtype(dtype)
     return "nets." + ("bool" if d == bool_ else d.name)
+
+
+_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "int16": "Short",
+                "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
+
+
+def torch_name(dtype) -> str:
+    """PyTorch's scalar-type name, as its error messages print it (``Float``, ``Double``, ``Long`` …)."""
+    d = np.dtype(dtype)
+    return _TORCH_NAMES.get(d.name, d.name)

@@ -24,6 +24,7 @@ import numpy as np
 from autodiff.primitives import REGISTRY, ShapeError, Tracer, apply, primal
 from autodiff.reverse import EAGER, Node, is_grad_enabled
 from autodiff.reverse import backward as _reverse_sweep
+from autodiff.reverse import toposort as _toposort
 
 from . import dtypes as _dt
 
@@ -64,6 +65,8 @@ def _wrap(value, requires_grad: bool = False) -> Tensor:
     t.saved = None
     t.requires_grad = requires_grad
     t.grad = None
+    t._vbox = [0, -1]
+    t._rec = t._hist = None
     return t
 
 
@@ -96,7 +99,10 @@ def _shape_arg(shape) -> tuple:
 class Tensor(Node):
     """An array-valued node. ``Tensor(data, dtype=None, requires_grad=False)`` copies ``data``."""
 
-    __slots__ = ("requires_grad", "grad")
+    # _vbox: the version counter [version, version of the last recorded in-place change], shared by the tensors
+    # that share memory (views, detach()); _rec: what a recorded node read, ((position, box, version), …) with
+    # position -1 for its own value; _hist: {version: the node this tensor was before an in-place change}.
+    __slots__ = ("requires_grad", "grad", "_vbox", "_rec", "_hist")
     __hash__ = object.__hash__  # identity: the engine keys dicts by tensors; __eq__ is elementwise
 
     def __init__(self, data=None, dtype=None, requires_grad: bool = False):
@@ -112,6 +118,8 @@ class Tensor(Node):
         self.saved = None
         self.requires_grad = bool(requires_grad)
         self.grad = None
+        self._vbox = [0, -1]
+        self._rec = self._hist = None
 
     __array_ufunc__ = None  # ndarray ⊕ tensor: numpy defers to the tensor's operators
     _apply = staticmethod(apply)  # self._apply(prim, args, params): bind a primitive (autodiff.primitives)
@@ -135,12 +143,32 @@ class Tensor(Node):
         t.grad = None
         t.saved = saved
         t.prim = prim
+        t._hist = None
+        box = None
+        if value.base is not None:  # a view of an operand (reshape, indexing, transpose): one version counter
+            for a in args:
+                if isinstance(a, Tensor) and np.may_share_memory(value, a.value):
+                    box = a._vbox
+                    break
+        t._vbox = box = [0, -1] if box is None else box
         if prim is None:
             t.parents = ()
             t.params = None
             t.requires_grad = False
+            t._rec = None
         else:
-            t.parents = tuple([(a if a.requires_grad else a.value) if isinstance(a, Tensor) else a for a in args])
+            parents = []
+            rec = []
+            for i, a in enumerate(args):
+                if isinstance(a, Tensor):
+                    b = a._vbox
+                    rec.append((i, b, b[0]))
+                    parents.append(a if a.requires_grad else a.value)
+                else:
+                    parents.append(a)
+            rec.append((-1, box, box[0]))
+            t.parents = tuple(parents)
+            t._rec = tuple(rec)
             t.params = params
             t.requires_grad = True
         return t
@@ -173,8 +201,15 @@ class Tensor(Node):
         return self
 
     def detach(self) -> Tensor:
-        """The same data as a new leaf that records nothing."""
-        return _wrap(self.value)
+        """The same data as a new leaf that records nothing (sharing the version counter, as PyTorch's)."""
+        t = _wrap(self.value)
+        t._vbox = self._vbox
+        return t
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's memory was changed in place (PyTorch's version counter)."""
+        return self._vbox[0]
 
     def detach_(self) -> Tensor:
         self.prim, self.parents, self.params, self.requires_grad = None, (), None, False
@@ -184,7 +219,9 @@ class Tensor(Node):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires it (one reverse sweep).
 
         A scalar (one-element) tensor needs no ``gradient``; otherwise ``gradient`` is the adjoint of
-        ``self`` (same shape) and the leaves receive the vector-Jacobian product.
+        ``self`` (same shape) and the leaves receive the vector-Jacobian product. As in PyTorch the graph is
+        freed afterwards (a second backward through it raises) unless ``retain_graph=True``, and a value the
+        sweep would read that was changed in place since it was recorded is an error, never a wrong gradient.
         """
         if create_graph:
             raise NotImplementedError("create_graph=True is not supported on tensors; for higher derivatives "
@@ -204,7 +241,10 @@ class Tensor(Node):
             if seed.shape != v.shape:
                 raise RuntimeError(f"gradient has shape {tuple(seed.shape)} but the tensor has shape "
                                    f"{tuple(v.shape)}; they must match")
-        adjoints = _reverse_sweep([self], [seed])
+        order = _checked_order(self)
+        adjoints = _reverse_sweep([self], [seed], tape=order)
+        if not retain_graph:
+            _free(order)
         handed_out: set = set()  # ids of the arrays already given to a leaf
         for node, g in adjoints.items():
             if node.prim is not None or not isinstance(node, Tensor) or not node.requires_grad:
@@ -224,32 +264,6 @@ class Tensor(Node):
                 node.grad = _wrap(g)
             else:
                 grad.value += g
-
-    def zero_(self) -> Tensor:
-        self._check_inplace("zero_")
-        self.value[...] = 0
-        return self
-
-    def fill_(self, value) -> Tensor:
-        self._check_inplace("fill_")
-        self.value[...] = _value(value)
-        return self
-
-    def copy_(self, src) -> Tensor:
-        self._check_inplace("copy_")
-        s = np.asarray(_value(src))
-        try:
-            np.copyto(self.value, np.broadcast_to(s, self.value.shape), casting="unsafe")
-        except ValueError:
-            raise ShapeError(f"copy_: source of shape {s.shape} does not broadcast to {self.value.shape}") from None
-        return self
-
-    def _check_inplace(self, what: str) -> None:
-        if is_grad_enabled() and self.requires_grad:
-            raise RuntimeError(f"{what}: a tensor that requires grad cannot be changed in place while operations "
-                               "are recorded; wrap the update in nets.no_grad() or change .data")
-        if not self.value.flags.writeable:
-            self.value = np.array(self.value)
 
     # --- conversions ------------------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
@@ -632,49 +646,147 @@ class Tensor(Node):
     def __or__(self, other) -> Tensor:
         return _wrap(np.asarray(self.value | _value(other)))
 
-    # --- in-place arithmetic (for updates under no_grad) -------------------------------------------------
-    def add_(self, other, alpha=1) -> Tensor:
-        self._check_inplace("add_")
-        self.value += _value(other) * alpha if alpha != 1 else _value(other)
+    # --- in-place operations (PyTorch's rules: see _inplace) --------------------------------------------
+    def _inplace(self, compute) -> Tensor:
+        """Change this tensor to ``compute(self)`` (an out-of-place result) in its own memory, as PyTorch's
+        in-place operations: an error on a leaf that requires grad while recording; when the result is recorded
+        (this tensor, or the other operand, requires grad), this tensor becomes that node, and the node it was
+        lives on (with a copy of its old value, which PyTorch also keeps for in-place rules) for the operations
+        recorded before; the version counter goes up, so a value saved for backward and changed since is
+        detected at backward()."""
+        if self.requires_grad and self.prim is None and is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        r = compute(self)
+        if not isinstance(r, Tensor):
+            r = _wrap(np.asarray(r))
+        v = self.value
+        rv = r.value
+        if rv.shape != v.shape:
+            raise RuntimeError(f"output with shape {list(v.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(v.shape, rv.shape))}")
+        if rv.dtype != v.dtype and not np.can_cast(rv.dtype, v.dtype, "same_kind"):
+            raise RuntimeError(f"result type {_dt.torch_name(rv.dtype)} can't be cast to the desired output type "
+                               f"{_dt.torch_name(v.dtype)}")
+        box = self._vbox
+        if r.prim is not None:
+            self._rebase(r)
+        if not v.flags.writeable:
+            self.value = v = np.array(v)
+        np.copyto(v, rv, casting="unsafe")
+        box[0] += 1
+        if r.prim is not None:
+            box[1] = box[0]
+            self._rec = self._rec[:-1] + ((-1, box, box[0]),)
         return self
 
-    def sub_(self, other, alpha=1) -> Tensor:
-        self._check_inplace("sub_")
-        self.value -= _value(other) * alpha if alpha != 1 else _value(other)
-        return self
+    def _rebase(self, r: Tensor) -> None:
+        """This tensor takes the recorded result ``r``'s place in the graph; the node it was (with a copy of its
+        value) takes its place among ``r``'s parents and in the history that backward() reroutes through."""
+        version = self._vbox[0]
+        old = _wrap(np.array(self.value), self.requires_grad)
+        old.prim, old.parents, old.params, old.saved, old._vbox = self.prim, self.parents, self.params, self.saved, \
+            [version, -1]
+        # Its own entry stays on the live counter: a rule that reads its own output (exp, relu …) reads the value
+        # that is now being changed (PyTorch saves the result itself, not a copy); rules that read their operand
+        # read the copy (PyTorch saves the original self of an in-place operation).
+        old._rec = self._rec
+        old._hist = _IS_SNAPSHOT
+        v = self.value
+        moved = set()
+        parents = list(r.parents)
+        for i, p in enumerate(parents):
+            if p is self or p is v:
+                parents[i] = old if p is self else old.value
+                moved.add(i)
+        if self.requires_grad:
+            hist = self._hist if self._hist is not None else {}
+            hist[version] = old
+            self._hist = hist
+        self.prim, self.parents, self.params, self.saved = r.prim, tuple(parents), r.params, r.saved
+        self._rec = tuple((i, old._vbox, ver) if i in moved else (i, b, ver) for i, b, ver in r._rec)
+        self.requires_grad = True
 
-    def mul_(self, other) -> Tensor:
-        self._check_inplace("mul_")
-        self.value *= _value(other)
-        return self
+    def _fill_with(self, values) -> Tensor:
+        """In place: every entry from ``values`` (broadcast); a recorded result passes the gradient to
+        ``values`` only (where with a false condition)."""
+        return self._inplace(lambda x: x._apply(_P["where"], (x, values), {"cond": np.zeros(x.value.shape, bool)}))
 
-    def div_(self, other) -> Tensor:
-        self._check_inplace("div_")
-        self.value /= _value(other)
-        return self
+    def zero_(self) -> Tensor:
+        return self._fill_with(np.zeros((), self.value.dtype))
 
-    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
-        self._check_inplace("clamp_")
-        np.clip(self.value, min, max, out=self.value)
-        return self
+    def fill_(self, value) -> Tensor:
+        return self._fill_with(value if isinstance(value, Tensor) else np.asarray(value, self.value.dtype))
+
+    def copy_(self, src, non_blocking: bool = False) -> Tensor:
+        s = src if isinstance(src, Tensor) else np.asarray(src)
+        sv = _value(s)
+        try:
+            np.broadcast_shapes(np.shape(sv), self.value.shape)
+        except ValueError:
+            raise RuntimeError(f"The size of tensor a ({self.value.shape}) must match the size of tensor b "
+                               f"({np.shape(sv)})") from None
+        return self._fill_with(s)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
         from .random import rng
 
-        self._check_inplace("uniform_")
-        self.value[...] = rng(generator).uniform(a, b, self.value.shape)
-        return self
+        return self._fill_with(rng(generator).uniform(a, b, self.value.shape).astype(self.value.dtype))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
         from .random import rng
 
-        self._check_inplace("normal_")
-        self.value[...] = rng(generator).normal(mean, std, self.value.shape)
-        return self
+        return self._fill_with(rng(generator).normal(mean, std, self.value.shape).astype(self.value.dtype))
+
+    def add_(self, other, alpha=1) -> Tensor:
+        return self._inplace(lambda x: x.add(other, alpha=alpha))
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        return self._inplace(lambda x: x.sub(other, alpha=alpha))
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace(lambda x: x * other)
+
+    def div_(self, other) -> Tensor:
+        return self._inplace(lambda x: x / other)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace(lambda x: x.pow(exponent))
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        return self._inplace(lambda x: x.clamp(min, max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        return self._inplace(lambda x: x.masked_fill(mask, value))
+
+    def __iadd__(self, other) -> Tensor:
+        return self._inplace(lambda x: x + other)
+
+    def __isub__(self, other) -> Tensor:
+        return self._inplace(lambda x: x - other)
+
+    def __imul__(self, other) -> Tensor:
+        return self._inplace(lambda x: x * other)
+
+    def __itruediv__(self, other) -> Tensor:
+        return self._inplace(lambda x: x / other)
+
+    def __ipow__(self, other) -> Tensor:
+        return self._inplace(lambda x: x.pow(other))
 
     def __setitem__(self, index, value) -> None:
-        self._check_inplace("item assignment")
-        self.value[_plain_index(index)] = _value(value)
+        if self.requires_grad and self.prim is None and is_grad_enabled():
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        idx = _plain_index(index)
+        if not (is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad)):
+            v = self.value
+            if not v.flags.writeable:
+                self.value = v = np.array(v)
+            v[idx] = _value(value)
+            self._vbox[0] += 1
+            return
+        self._inplace(lambda x: _assigned(x, idx, value))
 
     # --- printing --------------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -693,6 +805,140 @@ class Tensor(Node):
 
 
 Tensor.kind = Tensor  # the eager level makes the results of tensor operations with Tensor._result
+
+
+def _unary_inplace(name: str):
+    def method(self) -> Tensor:
+        return self._inplace(getattr(Tensor, name))
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"``{name}`` in place (PyTorch's ``Tensor.{name}_``)."
+    return method
+
+
+for _name in ("exp", "log", "sqrt", "abs", "neg", "sin", "cos", "tanh", "sigmoid", "relu", "erf", "square"):
+    setattr(Tensor, _name + "_", _unary_inplace(_name))
+
+
+def _assigned(x: Tensor, idx, value) -> Tensor:
+    """``x`` with ``x[idx] = value``, from primitives (so that a gradient reaches ``value`` and the rest of ``x``):
+    where(mask, value scattered to idx, x)."""
+    v = x.value
+    mask = np.zeros(v.shape, bool)
+    mask[idx] = True
+    selected = v[idx].shape
+    if int(mask.sum()) != int(np.prod(selected, dtype=np.int64)):
+        raise RuntimeError("nets: an assignment that records a gradient cannot repeat an index")
+    if isinstance(value, Tensor) and value.requires_grad:
+        placed = Tensor._apply(_P["index_add"], (value.expand(selected),), {"index": idx, "shape": v.shape})
+    else:
+        placed = np.zeros(v.shape, v.dtype)
+        placed[idx] = _value(value)
+    return Tensor._apply(_P["where"], (placed, x), {"cond": mask})
+
+
+# --- the graph at backward(): versions checked, history rerouted, freed afterwards --------------------------
+_FREED = object()  # a node's ``saved`` once backward() has freed it
+_IS_SNAPSHOT: dict = {}  # the ``_hist`` of a node that a tensor was before an in-place change (never filled)
+_SECOND_TIME = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
+                "have already been freed). Saved intermediate values of the graph are freed when you call "
+                ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph "
+                "a second time or if you need to access saved tensors after calling backward.")
+# The primitives whose rules read their own output (PyTorch saves the result of these too)
+_READS_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid", "div", "pow", "softmax", "log_softmax", "logsumexp", "max",
+                 "relu"}
+_PAIRS = (_P["mul"], _P["matmul"], _P["linear"])  # the rule for one operand reads only the other
+_LINEAR_CACHE: dict = {}
+
+
+def _linear(prim) -> bool:
+    """Whether the primitive's rule reads no value (linear primitives and ±1 partials): nothing to save or free
+    (PyTorch frees nothing in these nodes either, so a second backward through them works)."""
+    known = _LINEAR_CACHE.get(prim)
+    if known is None:
+        known = _LINEAR_CACHE[prim] = bool(prim.linear or prim.partials is not None
+                                            and all(type(d) is int for d in prim.partials))
+    return known
+
+
+def _reads(node: Tensor, i: int) -> bool:
+    """Whether the node's rule (or PyTorch's, where it saves more) reads operand ``i`` (-1: its own value)."""
+    prim = node.prim
+    if _linear(prim) or prim is _P["where"]:
+        return False
+    if i < 0:
+        if prim is _P["pow"] or prim is _P["div"]:
+            # Only the exponent's (divisor's) partial reads the output, which PyTorch does not save: a node that
+            # an in-place operation moved has its own copy of it; any other's was overwritten.
+            return isinstance(node.parents[1], Tensor) and node._hist is not _IS_SNAPSHOT
+        return prim.name in _READS_OUTPUT
+    if prim in _PAIRS:
+        return i < 2 and isinstance(node.parents[1 - i], Tensor)
+    return True
+
+
+def _snapshot(p: Tensor, version: int):
+    """The node ``p`` was at ``version``, if an in-place operation has moved it since (else None)."""
+    hist = p._hist
+    if not hist:
+        return None
+    later = [k for k in hist if k >= version]
+    return hist[min(later)] if later else None
+
+
+def _modified(node: Tensor, i: int, box, version: int) -> RuntimeError:
+    v = node.value if i < 0 else _value(node.parents[i])
+    what = f", which is output 0 of {node.prim.name}" if i < 0 else f", which is operand {i} of {node.prim.name}"
+    kind = f"nets.{_dt.torch_name(np.asarray(v).dtype)}Tensor {list(np.shape(v))}"
+    return RuntimeError(f"one of the variables needed for gradient computation has been modified by an inplace "
+                        f"operation: [{kind}]{what}, is at version {box[0]}; expected version {version} instead. "
+                        "Hint: it was changed in place (+=, an _ method, item assignment, an optimizer step) "
+                        "after being saved for backward; "
+                        "change a .clone() or compute out of place.")
+
+
+def _checked_order(out: Tensor) -> list:
+    """The graph below ``out`` in evaluation order, for the sweep: every value a rule will read is as it was
+    recorded (else PyTorch's error), and an edge recorded before an in-place change of its operand leads to the
+    node that operand was then."""
+    while True:
+        order = _toposort([out], leaves=False)
+        rerouted = False
+        for node in order:
+            if node.saved is _FREED:
+                raise RuntimeError(_SECOND_TIME)
+            rec = node._rec
+            if rec is None:
+                continue
+            for k, (i, box, version) in enumerate(rec):
+                if box[0] == version:
+                    continue
+                if _reads(node, i):
+                    raise _modified(node, i, box, version)
+                if i < 0:
+                    # changed, while recording, through another tensor sharing its memory
+                    if box[1] > version and node._hist is not _IS_SNAPSHOT:
+                        raise RuntimeError("nets: a tensor in the graph was changed by an in-place operation on "
+                                           "another tensor sharing its memory (a view); PyTorch would rewrite its "
+                                           "history, nets does not: clone() before changing it in place")
+                    continue
+                p = node.parents[i]
+                old = _snapshot(p, version) if isinstance(p, Tensor) else None
+                if old is not None:
+                    node.parents = node.parents[:i] + (old,) + node.parents[i + 1:]
+                    node._rec = rec = rec[:k] + ((i, old._vbox, version),) + rec[k + 1:]
+                    rerouted = True
+        if not rerouted:
+            return order
+
+
+def _free(order: list) -> None:
+    """backward() without retain_graph: what the rules would read is let go, as PyTorch frees saved tensors."""
+    for node in order:
+        if node.prim is not None and not _linear(node.prim):
+            node.saved = _FREED
+            node.parents = ()
+            node._rec = None
 
 
 def _plain_index(index):

@@ -115,6 +115,8 @@ class Optimizer:
             params = [p for p in group["params"] if p.grad is not None]
             if params:
                 self._update(group, params)
+                for p in params:  # changed in place: a graph that saved the old value must not use it (PyTorch)
+                    p._vbox[0] += 1
         return loss
 
     def _update(self, group: dict, params: list) -> None:

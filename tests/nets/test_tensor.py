@@ -183,7 +183,7 @@ def test_data_is_the_shared_array_and_in_place_updates_work():
     assert p.data is arr and np.all(arr == [0.5, 1.5])
     p.data = np.zeros(2, dtype=np.float32)
     assert np.all(p.data == 0)
-    with pytest.raises(RuntimeError, match="no_grad"):
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
         p.add_(1.0)
     with nets.no_grad():
         p.add_(1.0).mul_(2.0)
@@ -195,10 +195,12 @@ def test_backward_accumulates_into_leaves_only():
     x = nets.tensor([1.0, 2.0], requires_grad=True)
     h = x * x
     y = h.sum()
-    y.backward()
-    y.backward()  # a second call adds, as in PyTorch
+    y.backward(retain_graph=True)
+    y.backward()  # a second call through a retained graph adds, as in PyTorch
     np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
     assert h.grad is None and not h.is_leaf and x.is_leaf
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()  # the second backward freed it
 
 
 def test_every_grad_owns_a_writeable_array():
