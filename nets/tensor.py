@@ -89,6 +89,46 @@ def _dims(dim) -> int | tuple | None:
     return tuple(dim)
 
 
+def _axis(dim, axis):
+    """``dim``, or numpy's name for it, ``axis`` (PyTorch accepts both)."""
+    return dim if axis is None else axis
+
+
+class Size(tuple):
+    """A shape: a tuple, as ``torch.Size``."""
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"nets.Size({list(self)})"
+
+    def __getitem__(self, key):
+        r = tuple.__getitem__(self, key)
+        return Size(r) if isinstance(key, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+
+def _vector_norm(x: Tensor, p, dim, keepdim: bool) -> Tensor:
+    """(Σ|x|ᵖ)^(1/p) from primitives; max |x| for p = inf, min for −inf, the count of non-zeros for p = 0."""
+    d = _dims(dim)
+    if p == 2:
+        return (x * x).sum(d, keepdim).sqrt()
+    if p == 1:
+        return x.abs().sum(d, keepdim)
+    if p == float("inf"):
+        return x.abs().amax(d, keepdim)
+    if p == float("-inf"):
+        return x.abs().amin(d, keepdim)
+    if p == 0:
+        return (x != 0).to(x.dtype).sum(d, keepdim)
+    return (x.abs() ** p).sum(d, keepdim) ** (1.0 / p)
+
+
 def _shape_arg(shape) -> tuple:
     """``reshape(2, 3)`` and ``reshape((2, 3))`` alike."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -105,8 +145,15 @@ class Tensor(Node):
     __slots__ = ("requires_grad", "grad", "_vbox", "_rec", "_hist")
     __hash__ = object.__hash__  # identity: the engine keys dicts by tensors; __eq__ is elementwise
 
-    def __init__(self, data=None, dtype=None, requires_grad: bool = False):
-        arr = _as_array([] if data is None else data, dtype)
+    def __init__(self, *data, dtype=None, requires_grad: bool = False):
+        """As ``torch.Tensor``: ``Tensor(data)`` copies ``data`` into the default floating dtype (float32), and
+        ``Tensor(2, 3)`` is a tensor of that shape (zeros here, uninitialized in PyTorch)."""
+        if data and all(isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) for n in data):
+            arr = np.zeros(tuple(int(n) for n in data), dtype=_float_dtype(dtype))
+        elif len(data) > 1:
+            raise TypeError("Tensor() takes one data argument (a sequence or an array) or sizes")
+        else:
+            arr = _as_array(data[0] if data else [], _float_dtype(dtype))
         if requires_grad and arr.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients, not {_dt.name(arr.dtype)}")
         self.value = arr
@@ -133,8 +180,9 @@ class Tensor(Node):
         if type(value) is not np.ndarray:
             value = np.asarray(value)
         if value.dtype is _F64 and _dt._DEFAULT[0] is not _F64:
-            # numpy turns int64 ⊕ Python float into float64; PyTorch gives the default dtype.
-            if not any(_dtype_of(a) == _F64 for a in args):
+            # numpy turns int64 ⊕ Python float into float64; PyTorch gives the default dtype (a cast to float64
+            # says what it wants).
+            if not any(_dtype_of(a) == _F64 for a in args) and "dtype" not in params:
                 value = value.astype(_dt._DEFAULT[0])
         t = _new(Tensor)
         t.value = value
@@ -305,10 +353,11 @@ class Tensor(Node):
     def to(self, *args, **kwargs) -> Tensor:
         """``to(dtype)`` (differentiable cast); ``to("cpu")`` is a no-op."""
         dtype = kwargs.get("dtype")
+        if "device" in kwargs:
+            _dt.check_device(kwargs["device"])
         for a in args:
-            if isinstance(a, str):
-                if a != "cpu":
-                    raise ValueError(f"nets runs on the CPU only; got device {a!r}")
+            if _dt.is_device(a):
+                _dt.check_device(a)
             elif isinstance(a, Tensor):
                 dtype = a.dtype
             else:
@@ -318,9 +367,13 @@ class Tensor(Node):
         d = _dt.as_dtype(dtype)
         if d == self.value.dtype:
             return self
-        if self.requires_grad and d.kind not in "fc":
+        if d.kind not in "fc":  # (not differentiable: a new leaf, as PyTorch's)
             return _wrap(self.value.astype(d))
         return self._apply(_P["cast"], (self,), {"dtype": d})
+
+    def cuda(self, *args, **kwargs) -> Tensor:
+        _dt.check_device("cuda")
+        return self
 
     def type(self, dtype=None):
         return _dt.name(self.dtype) if dtype is None else self.to(dtype)
@@ -372,15 +425,15 @@ class Tensor(Node):
         return "cpu"
 
     @property
-    def shape(self) -> tuple:
-        return self.value.shape
+    def shape(self) -> Size:
+        return Size(self.value.shape)
 
     @property
     def ndim(self) -> int:
         return self.value.ndim
 
     def size(self, dim: int | None = None):
-        return self.value.shape if dim is None else self.value.shape[dim]
+        return Size(self.value.shape) if dim is None else self.value.shape[dim]
 
     def dim(self) -> int:
         return self.value.ndim
@@ -459,13 +512,58 @@ class Tensor(Node):
         return self.expand(other.shape)
 
     # --- reductions -------------------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    def sum(self, dim=None, keepdim: bool = False, dtype=None, *, axis=None) -> Tensor:
         x = self if dtype is None else self.to(dtype)
-        return x._apply(_P["sum"], (x,), {"axis": _dims(dim), "keepdims": keepdim})
+        if dtype is None and x.value.dtype.kind in "bui":  # PyTorch sums integers and booleans in int64
+            x = x.to(_dt.int64)
+        return x._apply(_P["sum"], (x,), {"axis": _dims(_axis(dim, axis)), "keepdims": keepdim})
 
-    def mean(self, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    def mean(self, dim=None, keepdim: bool = False, dtype=None, *, axis=None) -> Tensor:
         x = self if dtype is None else self.to(dtype)
-        return x._apply(_P["mean"], (x,), {"axis": _dims(dim), "keepdims": keepdim})
+        if x.value.dtype.kind not in "fc":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                               f"or complex dtype. Got: {_dt.torch_name(x.value.dtype)}")
+        return x._apply(_P["mean"], (x,), {"axis": _dims(_axis(dim, axis)), "keepdims": keepdim})
+
+    def prod(self, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+        """The product of the entries (along ``dim``): a chain of products, so the gradient is exact at zeros."""
+        x = self if dtype is None else self.to(dtype)
+        if x.value.dtype.kind in "bui":
+            x = x.to(_dt.int64)
+        if not (x.requires_grad and is_grad_enabled()):
+            return _wrap(np.asarray(np.prod(x.value, axis=dim, keepdims=keepdim)))
+        if dim is None:
+            x, d = x.reshape(-1), 0
+        else:
+            d = dim % x.value.ndim
+        n = x.value.shape[d]
+        out = x.select(d, 0) if n else _wrap(np.ones(x.value.shape[:d] + x.value.shape[d + 1:], x.value.dtype))
+        for i in range(1, n):
+            out = out * x.select(d, i)
+        if keepdim:
+            out = out.unsqueeze(d) if dim is not None else out.reshape((1,) * self.value.ndim)
+        return out
+
+    def select(self, dim: int, index: int) -> Tensor:
+        idx = [slice(None)] * self.value.ndim
+        idx[dim] = index
+        return self[tuple(idx)]
+
+    def cumsum(self, dim: int, dtype=None) -> Tensor:
+        """Running sums along ``dim``: a product with a triangular matrix of ones, so that no new derivative is
+        needed (O(n²) along ``dim``; plain numpy when nothing is recorded)."""
+        x = self if dtype is None else self.to(dtype)
+        if x.value.dtype.kind in "bui":
+            x = x.to(_dt.int64)
+        if not (x.requires_grad and is_grad_enabled()):
+            return _wrap(np.cumsum(x.value, axis=dim))
+        n = x.value.shape[dim]
+        upper = np.triu(np.ones((n, n), dtype=x.value.dtype))
+        return (x.transpose(dim, -1) @ upper).transpose(dim, -1)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+        """The vector p-norm of all entries (or along ``dim``): 2 ('fro'), 1, inf, -inf, 0 or any p."""
+        return _vector_norm(self if dtype is None else self.to(dtype), 2 if p in ("fro", None) else p, dim, keepdim)
 
     def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, correction=None) -> Tensor:
         """Σ(x − mean)² / (n − correction); correction 1 (unbiased) by default, as PyTorch."""
@@ -530,6 +628,139 @@ class Tensor(Node):
     def any(self, dim=None) -> Tensor:
         return _wrap(np.asarray(np.any(self.value, axis=dim)))
 
+    # --- indexing, splitting, sorting (each through getitem, so gradients flow) -------------------------
+    def gather(self, dim: int, index) -> Tensor:
+        """out[i][j] = self[index[i][j]][j] (dim 0) and so on: PyTorch's gather."""
+        idx = np.asarray(_value(index))
+        if idx.ndim != self.value.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        if idx.dtype.kind not in "iu":
+            raise RuntimeError("gather(): Expected dtype int64 for index")
+        d = dim % max(self.value.ndim, 1)
+        grids = list(np.indices(idx.shape, sparse=True))
+        grids[d] = idx
+        return self[tuple(grids)]
+
+    def repeat(self, *sizes) -> Tensor:
+        """Tile the tensor ``sizes[i]`` times along dimension i (new leading dimensions when more sizes)."""
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.value.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                               "tensor")
+        x = self.reshape((1,) * (len(sizes) - self.value.ndim) + tuple(self.value.shape))
+        shape = x.value.shape
+        index = np.ix_(*[np.arange(n * r) % n if n else np.arange(0) for n, r in zip(shape, sizes)])
+        return x[index]
+
+    def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+        n = self.value.shape[dim]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != n:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                                   f"at dimension {dim}), but got split_sizes={sizes}")
+        out, start = [], 0
+        for k in sizes:
+            idx = [slice(None)] * self.value.ndim
+            idx[dim] = slice(start, start + k)
+            out.append(self[tuple(idx)])
+            start += k
+        return tuple(out)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        n = self.value.shape[dim]
+        step = -(-n // chunks) if n else 1
+        return self.split(step, dim)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
+        v = self.value
+        idx = np.argsort(-v if descending else v, axis=dim, kind="stable")
+        return ValuesIndices(self.gather(dim, idx), _wrap(idx.astype(np.int64)))
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return self.sort(dim, descending, stable).indices
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:  # noqa: A002
+        v = self.value
+        if not 0 <= k <= v.shape[dim]:
+            raise RuntimeError("selected index k out of range")
+        idx = np.take(np.argsort(-v if largest else v, axis=dim, kind="stable"), np.arange(k), axis=dim)
+        return ValuesIndices(self.gather(dim, idx), _wrap(idx.astype(np.int64)))
+
+    def nonzero(self, as_tuple: bool = False):
+        found = np.nonzero(self.value)
+        if as_tuple:
+            return tuple(_wrap(i.astype(np.int64)) for i in found)
+        return _wrap(np.stack(found, axis=1).astype(np.int64) if found else np.zeros((0, 0), np.int64))
+
+    # --- new tensors like this one (its dtype unless given) ---------------------------------------------
+    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _make(np.zeros(_shape_arg(size), dtype=self.value.dtype if dtype is None else _dt.as_dtype(dtype)),
+                     requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _make(np.ones(_shape_arg(size), dtype=self.value.dtype if dtype is None else _dt.as_dtype(dtype)),
+                     requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _make(np.full(tuple(size), _value(fill_value),
+                             dtype=self.value.dtype if dtype is None else _dt.as_dtype(dtype)), requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _make(_as_array(data, self.value.dtype if dtype is None else dtype), requires_grad)
+
+    # --- piecewise-constant functions: zero gradient, as PyTorch's ----------------------------------------
+    def _constant(self, values) -> Tensor:
+        """``values`` as a function of this tensor whose derivative is zero (PyTorch records these, so the result
+        requires grad): where with a false condition, whose rule passes nothing back."""
+        values = np.asarray(values, dtype=self.value.dtype)
+        if self.requires_grad and is_grad_enabled():
+            return self._apply(_P["where"], (self, values), {"cond": np.zeros(self.value.shape, bool)})
+        return _wrap(values)
+
+    def sign(self) -> Tensor:
+        return self._constant(np.sign(self.value))
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return self._constant(np.round(self.value, decimals))
+
+    def floor(self) -> Tensor:
+        return self._constant(np.floor(self.value))
+
+    def ceil(self) -> Tensor:
+        return self._constant(np.ceil(self.value))
+
+    def trunc(self) -> Tensor:
+        return self._constant(np.trunc(self.value))
+
+    def isnan(self) -> Tensor:
+        return _wrap(np.isnan(self.value))
+
+    def isinf(self) -> Tensor:
+        return _wrap(np.isinf(self.value))
+
+    def isfinite(self) -> Tensor:
+        return _wrap(np.isfinite(self.value))
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), as the log of a sum (PyTorch's log1p is more accurate for |x| ≪ 1)."""
+        return (self + 1).log()
+
+    def expm1(self) -> Tensor:
+        return self.exp() - 1
+
+    def reciprocal(self) -> Tensor:
+        return 1 / self
+
+    def rsqrt(self) -> Tensor:
+        return 1 / self.sqrt()
+
     # --- elementwise functions --------------------------------------------------------------------------
     def _unary(self, name: str) -> Tensor:
         return self._apply(_P[name], (self,), _NO_PARAMS)
@@ -587,11 +818,23 @@ class Tensor(Node):
         return self._apply(_P["log_softmax"], (self,), {"axis": dim})
 
     def matmul(self, other) -> Tensor:
+        _dt.check_matmul(self, other)
         return self._apply(_P["matmul"], (self, other), _NO_PARAMS)
 
-    mm = matmul
+    __matmul__ = mm = matmul
+
+    def __rmatmul__(self, other) -> Tensor:
+        _dt.check_matmul(other, self)
+        return self._apply(_P["matmul"], (other, self), _NO_PARAMS)
 
     def dot(self, other) -> Tensor:
+        _dt.check_matmul(self, other)
+        return self._apply(_P["matmul"], (self, other), _NO_PARAMS)
+
+    def bmm(self, other) -> Tensor:
+        if self.value.ndim != 3 or np.ndim(_value(other)) != 3:
+            raise RuntimeError("batch1 must be a 3D tensor" if self.value.ndim != 3 else "batch2 must be a 3D tensor")
+        _dt.check_matmul(self, other)
         return self._apply(_P["matmul"], (self, other), _NO_PARAMS)
 
     def add(self, other, alpha=1) -> Tensor:
@@ -950,7 +1193,7 @@ def _plain_index(index):
 # ----------------------------------------------------------------------------------------- factories
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (Python floats → float32, arrays keep their dtype)."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    return _make(_as_array(data, dtype), requires_grad)
 
 
 def as_tensor(data, dtype=None) -> Tensor:
