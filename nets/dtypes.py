@@ -103,11 +103,14 @@ def check_linear(x, w, b=None) -> None:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {torch_name(db)} and {torch_name(dw)}")
 
 
-def check_same(what: str, *xs) -> None:
-    """``what`` (PyTorch's message) when the floating operands do not share one dtype."""
-    ds = {d for d in map(_dtype, xs) if d is not None}
-    if len(ds) > 1:
-        raise RuntimeError(what)
+def check_norm_params(x, *params) -> None:
+    """PyTorch's errors for a normalization whose input and parameters have different dtypes."""
+    dx = _dtype(x)
+    ds = {d for d in map(_dtype, params) if d is not None}
+    if ds and ds != {dx}:
+        if dx == float32:
+            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of {torch_name(dx)}")
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
 
 
 # --- devices: the CPU only, so that device boilerplate runs --------------------------------------------------

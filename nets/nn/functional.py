@@ -150,7 +150,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     statistics are used.
     """
     x = _t(input)
-    _dt.check_same("mixed dtype (CPU): all inputs must share same datatype.", x, weight, bias)
+    _dt.check_norm_params(x, weight, bias, running_mean, running_var)
     shape = x.shape
     if len(shape) not in (2, 3):
         raise ShapeError(f"batch_norm expects input of shape (N, C) or (N, C, L), got {tuple(shape)}")
@@ -194,7 +194,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,  #
     """Normalize over the last dimensions (``normalized_shape``) of each example: mean and biased
     variance per example, then γ·x̂ + β with γ, β per feature."""
     x = _t(input)
-    _dt.check_same("mixed dtype (CPU): all inputs must share same datatype.", x, weight, bias)
+    _dt.check_norm_params(x, weight, bias)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(ns)
     if tuple(x.shape[-k:]) != ns or x.ndim < k:

@@ -215,10 +215,11 @@ class Module:
     def to(self, *args, **kwargs) -> Module:
         """``to(dtype)`` converts every floating parameter and buffer in place; ``to("cpu")`` is a no-op."""
         dtype = kwargs.get("dtype")
+        if "device" in kwargs:
+            _dt.check_device(kwargs["device"])
         for a in args:
-            if isinstance(a, str):
-                if a != "cpu":
-                    raise ValueError(f"nets runs on the CPU only; got device {a!r}")
+            if _dt.is_device(a):
+                _dt.check_device(a)
             else:
                 dtype = a
         if dtype is not None:
@@ -239,6 +240,10 @@ class Module:
         return self.to(_dt.float32)
 
     def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device=None) -> Module:
+        _dt.check_device("cuda")
         return self
 
     # --- state -----------------------------------------------------------------------------------------

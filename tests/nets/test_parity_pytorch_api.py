@@ -309,3 +309,249 @@ def test_backward_frees_the_graph_as_pytorch(scenario, dtype):
 
 def test_the_second_backward_error_is_pytorchs():
     assert check(second_backward, "float64")[1].startswith("Trying to backward through the graph a second time")
+
+
+# --- dtypes ------------------------------------------------------------------------------------------------
+def casts(lib, dt):
+    x = lib.tensor(_arrays(20, (3,))[0], dtype=lib.float32)
+    i = lib.tensor([1, 2, 3])
+    out = [x.to(dt), x.double(), x.type(dt), i.to(dt), i.double(), i.float(), x.long(), x.int(), lib.Tensor([1, 2])]
+    return out + [str(t.dtype).split(".")[-1] for t in out]
+
+
+def cast_is_differentiable(lib, dt):
+    x = lib.tensor(_arrays(21, (3,))[0], dtype=lib.float32, requires_grad=True)
+    y = x.to(dt)
+    (y * y).sum().backward()
+    return [y, x.grad, str(x.grad.dtype).split(".")[-1]]
+
+
+def aliases(lib, dt):
+    return [str(d).split(".")[-1] for d in (lib.float, lib.int, lib.long, lib.double, lib.half, lib.short)] + [
+        str(lib.tensor([1.5]).dtype).split(".")[-1], str(lib.tensor([1]).dtype).split(".")[-1],
+        str(lib.Tensor(2, 3).dtype).split(".")[-1], list(lib.Tensor(2, 3).shape)]
+
+
+def elementwise_promotes(lib, dt):
+    a, b = _arrays(22, (2, 3), (2, 3))
+    x, y = lib.tensor(a, dtype=lib.float64), lib.tensor(b, dtype=lib.float32)
+    out = [x * y, x + y, y - x, x / y, lib.where(x > 0, x, y), lib.cat([x, y])]
+    return out + [str(t.dtype).split(".")[-1] for t in out]
+
+
+def _mixed(shape_a, shape_b, op):
+    def scenario(lib, dt):
+        a, b = _arrays(23, shape_a, shape_b)
+        other = lib.float32 if dt == lib.float64 else lib.float64
+        return op(lib, lib.tensor(a, dtype=dt), lib.tensor(b, dtype=other))
+
+    scenario.__name__ = f"mixed_{op.__name__}_{len(shape_a)}d_{len(shape_b)}d"
+    return scenario
+
+
+def matmul(lib, a, b):
+    return a @ b
+
+
+def mm(lib, a, b):
+    return a.mm(b)
+
+
+def bmm(lib, a, b):
+    return lib.bmm(a, b)
+
+
+def dot(lib, a, b):
+    return lib.dot(a, b)
+
+
+def linear_layer(lib, a, b):
+    layer = lib.nn.Linear(a.shape[-1], 2)
+    return layer(a.to(b.dtype)) if a.dtype == b.dtype else layer.to(b.dtype)(a)
+
+
+def functional_linear(lib, a, b):
+    return lib.nn.functional.linear(a, b)
+
+
+def functional_linear_bias(lib, a, b):
+    return lib.nn.functional.linear(a, b, b[0])
+
+
+def bce(lib, a, b):
+    return lib.nn.functional.binary_cross_entropy(a.sigmoid(), b.sigmoid())
+
+
+def layer_norm(lib, a, b):
+    return lib.nn.LayerNorm(a.shape[-1]).to(b.dtype)(a)
+
+
+def batch_norm(lib, a, b):
+    return lib.nn.BatchNorm1d(a.shape[-1]).to(b.dtype)(a)
+
+
+def batch_norm_eval(lib, a, b):
+    return lib.nn.BatchNorm1d(a.shape[-1]).to(b.dtype).eval()(a)
+
+
+DTYPE_SCENARIOS = [casts, cast_is_differentiable, aliases, elementwise_promotes,
+                   _mixed((2, 3), (3, 2), matmul), _mixed((3,), (3,), matmul), _mixed((3,), (3, 2), matmul),
+                   _mixed((2, 3), (3, 2), mm), _mixed((2, 2, 3), (2, 3, 2), bmm), _mixed((3,), (3,), dot),
+                   _mixed((4, 3), (2, 3), linear_layer), _mixed((4, 3), (2, 3), functional_linear),
+                   _mixed((4, 3), (3, 3), functional_linear_bias), _mixed((4, 3), (4, 3), bce),
+                   _mixed((4, 3), (4, 3), layer_norm), _mixed((4, 3), (4, 3), batch_norm),
+                   _mixed((4, 3), (4, 3), batch_norm_eval)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("scenario", DTYPE_SCENARIOS, ids=lambda f: f.__name__)
+def test_dtypes_follow_pytorch(scenario, dtype):
+    check(scenario, dtype, prefix_chars=200)
+
+
+def test_mixing_float32_and_float64_in_a_matrix_product_is_an_error():
+    ours = check(_mixed((2, 3), (3, 2), matmul), "float64")
+    assert ours[0] == "error" and "same dtype" in ours[1]
+
+
+# --- the everyday API ----------------------------------------------------------------------------------------
+def _x(lib, dt, seed=30, shape=(3, 4)):
+    return lib.tensor(_arrays(seed, shape)[0], dtype=dt, requires_grad=True)
+
+
+def _grad_of(lib, dt, f, shape=(3, 4), seed=30):
+    """f(x) and the gradient of Σ f(x)·w for a random w."""
+    x = _x(lib, dt, seed, shape)
+    y = f(lib, x)
+    w = lib.tensor(np.random.default_rng(seed + 1).standard_normal(tuple(y.shape)), dtype=y.dtype)
+    (y * w).sum().backward()
+    return [y, x.grad]
+
+
+API = {
+    "norm": lambda lib, x: x.norm(),
+    "norm_dim": lambda lib, x: x.norm(dim=1),
+    "norm_p1": lambda lib, x: x.norm(p=1, dim=0, keepdim=True),
+    "torch_norm": lambda lib, x: lib.norm(x, dim=0),
+    "linalg_norm": lambda lib, x: lib.linalg.norm(x),
+    "linalg_vector_norm_inf": lambda lib, x: lib.linalg.vector_norm(x, ord=float("inf"), dim=1),
+    "linalg_vector_norm_3": lambda lib, x: lib.linalg.vector_norm(x, ord=3),
+    "log1p": lambda lib, x: (x * x).log1p(),
+    "gather": lambda lib, x: x.gather(1, lib.tensor([[0, 1], [3, 3], [2, 0]])),
+    "gather_dim0": lambda lib, x: lib.gather(x, 0, lib.tensor([[0, 1, 2, 2], [2, 2, 0, 1]])),
+    "repeat": lambda lib, x: x.repeat(2, 3),
+    "repeat_new_dim": lambda lib, x: x.repeat(2, 1, 1),
+    "chunk": lambda lib, x: lib.cat([c * (i + 1) for i, c in enumerate(x.chunk(3, dim=1))], dim=1),
+    "split": lambda lib, x: lib.cat([c * (i + 1) for i, c in enumerate(x.split([1, 3], dim=1))], dim=1),
+    "split_size": lambda lib, x: lib.cat([c * (i + 1) for i, c in enumerate(lib.split(x, 2))], dim=0),
+    "sort": lambda lib, x: x.sort(dim=1).values,
+    "sort_desc": lambda lib, x: lib.sort(x, dim=0, descending=True)[0],
+    "topk": lambda lib, x: x.topk(2).values,
+    "topk_smallest": lambda lib, x: lib.topk(x, 2, dim=0, largest=False)[0],
+    "cumsum": lambda lib, x: x.cumsum(1),
+    "cumsum_dim0": lambda lib, x: lib.cumsum(x, dim=0),
+    "prod": lambda lib, x: x.prod(),
+    "prod_dim": lambda lib, x: x.prod(1),
+    "prod_keepdim": lambda lib, x: lib.prod(x, 0, keepdim=True),
+    "sign": lambda lib, x: x.sign() * x,
+    "round": lambda lib, x: (x * 3).round() + x,
+    "mean_axis": lambda lib, x: x.mean(axis=0),
+    "sum_axis": lambda lib, x: lib.sum(x, axis=1),
+    "bmm": lambda lib, x: lib.bmm(x.reshape(3, 2, 2), x.reshape(3, 2, 2)),
+    "exp_inplace_on_intermediate": lambda lib, x: (x * 1).exp_(),
+    "select_where": lambda lib, x: lib.where(x > 0, x, x * x),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(API))
+def test_everyday_api_values_and_gradients(name, dtype):
+    f = API[name]
+
+    def scenario(lib, dt):
+        return _grad_of(lib, dt, f)
+
+    check(scenario, dtype)
+
+
+def indices_and_masks(lib, dt):
+    x = _x(lib, dt)
+    v, i = x.sort(dim=1)
+    tv, ti = x.topk(3, dim=0)
+    y = lib.tensor([[1.0, float("nan")], [float("inf"), -2.0]], dtype=dt)
+    return [i, ti, lib.isnan(y), y.isfinite(), lib.where(x > 0.5), x.argsort(dim=0), x.size(), x.size(1),
+            x.shape[0], x.numel(), x.sign().requires_grad]
+
+
+def new_tensors(lib, dt):
+    x = lib.tensor(_arrays(31, (2,))[0], dtype=dt)
+    out = [x.new_zeros(2, 3), x.new_ones((3,)), x.new_tensor([1, 2]), x.new_full((2,), 7.0),
+           x.new_zeros(2, dtype=lib.int64)]
+    return out + [str(t.dtype).split(".")[-1] for t in out]
+
+
+def devices(lib, dt):
+    device = lib.device("cuda" if lib.cuda.is_available() else "cpu")
+    model = lib.nn.Linear(3, 2).to(device)
+    x = lib.ones(4, 3).to(device)
+    return [str(device), model(x).shape == (4, 2), x.to("cpu", dt).dtype == dt, x.cpu().device == device]
+
+
+def inference_mode(lib, dt):
+    x = _x(lib, dt)
+    with lib.inference_mode():
+        y = x * 2
+    with lib.inference_mode(False):
+        z = x * 2
+    return [y.requires_grad, z.requires_grad]
+
+
+def data_under_utils(lib, dt):
+    from importlib import import_module
+
+    data = import_module(lib.__name__ + ".utils.data")
+    ds = data.TensorDataset(lib.arange(10, dtype=dt).reshape(5, 2), lib.arange(5))
+    loader = data.DataLoader(ds, batch_size=2)
+    return [b[0] for b in loader] + [len(ds)]
+
+
+def embedding(lib, dt):
+    lib.manual_seed(0)
+    emb = lib.nn.Embedding(6, 3, padding_idx=1)
+    with lib.no_grad():
+        emb.weight.copy_(lib.tensor(_arrays(32, (6, 3))[0], dtype=emb.weight.dtype))
+    idx = lib.tensor([[0, 1, 5], [5, 1, 2]])
+    out = emb(idx)
+    (out * lib.tensor(_arrays(33, (2, 3, 3))[0], dtype=out.dtype)).sum().backward()
+    return [out, emb.weight.grad]
+
+
+def flatten_identity(lib, dt):
+    x = _x(lib, dt, shape=(2, 3, 4))
+    net = lib.nn.Sequential(lib.nn.Flatten(), lib.nn.Identity(), lib.nn.Linear(12, 2).to(dt))
+    return [net[0](x).shape, lib.nn.Flatten(0)(x).shape]
+
+
+def relu_inplace_module(lib, dt):
+    x = _x(lib, dt)
+    h = x * 2
+    out = lib.nn.ReLU(inplace=True)(h)
+    out.sum().backward()
+    return [h, out is h, x.grad]
+
+
+API_SCENARIOS = [indices_and_masks, new_tensors, devices, inference_mode, data_under_utils, embedding,
+                 flatten_identity, relu_inplace_module]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("scenario", API_SCENARIOS, ids=lambda f: f.__name__)
+def test_everyday_api_follows_pytorch(scenario, dtype):
+    check(scenario, dtype)
+
+
+def test_asking_for_cuda_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="CPU only"):
+        nets.ones(2).to("cuda")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        nets.device("cuda")
