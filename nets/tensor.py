@@ -1090,6 +1090,7 @@ _SECOND_TIME = ("Trying to backward through the graph a second time (or directly
 # The primitives whose rules read their own output (PyTorch saves the result of these too)
 _READS_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid", "div", "pow", "softmax", "log_softmax", "logsumexp", "max",
                  "relu"}
+_ONLY_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid"}  # … and read nothing else (y' = y, 1/2y, 1+y², 1−y², y(1−y))
 _PAIRS = (_P["mul"], _P["matmul"], _P["linear"])  # the rule for one operand reads only the other
 _LINEAR_CACHE: dict = {}
 
@@ -1117,7 +1118,7 @@ def _reads(node: Tensor, i: int) -> bool:
         return prim.name in _READS_OUTPUT
     if prim in _PAIRS:
         return i < 2 and isinstance(node.parents[1 - i], Tensor)
-    return True
+    return prim.name not in _ONLY_OUTPUT
 
 
 def _snapshot(p: Tensor, version: int):

@@ -171,6 +171,17 @@ def output_not_saved_modified(lib, dt):
     return [y, x.grad]
 
 
+def input_of_exp_modified(lib, dt):
+    """exp's rule reads only its output (PyTorch saves only that too), so its input may change."""
+    x = lib.tensor(_arrays(17, (3,))[0], dtype=dt, requires_grad=True)
+    h = x * 1
+    y = h.exp().tanh().sigmoid().sqrt()
+    with lib.no_grad():
+        h.mul_(2)
+    y.sum().backward()
+    return [y, x.grad]
+
+
 def differentiable_inplace_on_intermediates(lib, dt):
     x0, b0, r0 = _arrays(10, (5,), (5,), (5,))
     x = lib.tensor(x0, dtype=dt, requires_grad=True)
@@ -237,7 +248,7 @@ def inplace_broadcast_mismatch(lib, dt):
 INPLACE = [manual_sgd, inplace_methods_under_no_grad, leaf_that_requires_grad_changed_in_place, leaf_method_in_place,
            leaf_item_assignment, saved_then_modified, constant_saved_then_modified, view_of_constant_modified,
            detached_alias_modified, parameter_stepped_before_backward, output_saved_by_exp_modified,
-           output_not_saved_modified, differentiable_inplace_on_intermediates,
+           output_not_saved_modified, input_of_exp_modified, differentiable_inplace_on_intermediates,
            differentiable_inplace_gradients, inplace_on_a_leaf_without_grad_joins_the_graph, integer_tensor_plus_float,
            float32_plus_float64_stays_float32, inplace_broadcast_mismatch]
 

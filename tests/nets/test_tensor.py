@@ -356,3 +356,57 @@ def test_a_network_trace_labels_its_parameters_by_name():
     np.testing.assert_allclose(grads["2.bias"], model[2].bias.grad.numpy(), rtol=1e-6)
     with pytest.raises(TypeError, match="not a traced value"):
         ad.Trace.from_outputs(loss, names={"w": np.ones(2)})
+
+
+# --- in-place operations, version counters, graph freeing (also against torch in test_parity_pytorch_api.py) ----
+def test_in_place_updates_change_the_tensor_and_count_versions():
+    w = nets.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with nets.no_grad():
+        w -= 0.5 * w.grad
+    np.testing.assert_array_equal(w.data, [0.0, 0.0])
+    assert w._version == 1 and w.is_leaf and w.requires_grad
+    w.grad.zero_()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        w += 1
+
+
+def test_an_in_place_change_of_an_intermediate_is_differentiated_and_earlier_uses_keep_the_old_node():
+    x = nets.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    before = h + 1.0  # recorded before the change: d/dx = 3
+    h.mul_(x)  # h = 3x², d/dx = 6x
+    h.exp_()  # h = exp(3x²), d/dx = 6x·exp(3x²)
+    (h.sum() + before.sum()).backward()
+    v = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    np.testing.assert_allclose(x.grad.data, 6 * v * np.exp(3 * v * v) + 3, rtol=1e-6)
+    assert not h.is_leaf and h._version == 2
+
+
+def test_a_value_saved_for_backward_and_changed_since_is_an_error():
+    x = nets.tensor([1.0, 2.0], requires_grad=True)
+    c = nets.tensor([3.0, 4.0])
+    y = (x * c).sum()  # saves c for x's gradient
+    c.view(2).add_(1)  # through a view: the same version counter
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+    assert x.grad is None
+
+
+def test_backward_frees_the_graph_unless_retained():
+    x = nets.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward()
+
+
+def test_casts_convert():
+    assert nets.ones(2).double().dtype == nets.float64 and nets.tensor([1, 2]).to(nets.float64).dtype == nets.float64
+    assert nets.Tensor([1, 2]).dtype == nets.float32 and nets.ones(2).type(nets.float64).dtype == nets.float64
+    with pytest.raises(RuntimeError, match="expected m1 and m2 to have the same dtype"):
+        nets.ones(2, 2, dtype=nets.float64) @ nets.ones(2, 2)
+    assert (nets.ones(2, dtype=nets.float64) * nets.ones(2)).dtype == nets.float64
