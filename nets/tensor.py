@@ -117,7 +117,7 @@ def _vector_norm(x: Tensor, p, dim, keepdim: bool) -> Tensor:
     """(Σ|x|ᵖ)^(1/p) from primitives; max |x| for p = inf, min for −inf, the count of non-zeros for p = 0."""
     d = _dims(dim)
     if p == 2:
-        return (x * x).sum(d, keepdim).sqrt()
+        return _root((x * x).sum(d, keepdim), 2)
     if p == 1:
         return x.abs().sum(d, keepdim)
     if p == float("inf"):
@@ -126,7 +126,18 @@ def _vector_norm(x: Tensor, p, dim, keepdim: bool) -> Tensor:
         return x.abs().amin(d, keepdim)
     if p == 0:
         return (x != 0).to(x.dtype).sum(d, keepdim)
-    return (x.abs() ** p).sum(d, keepdim) ** (1.0 / p)
+    return _root((x.abs() ** p).sum(d, keepdim), p)
+
+
+def _root(s: Tensor, p) -> Tensor:
+    """s^(1/p), with PyTorch's zero gradient where s = 0 (the zero vector) instead of 0·∞: where zeros are
+    present, the root is taken of where(s = 0, 1, s) and the result chosen by a second where."""
+    zero = s.value == 0
+    if not zero.any():
+        return s.sqrt() if p == 2 else s ** (1.0 / p)
+    safe = s._apply(_P["where"], (np.ones((), s.value.dtype), s), {"cond": zero})
+    r = safe.sqrt() if p == 2 else safe ** (1.0 / p)
+    return r._apply(_P["where"], (np.zeros((), s.value.dtype), r), {"cond": zero})
 
 
 def _shape_arg(shape) -> tuple:

@@ -447,6 +447,8 @@ API = {
     "linalg_norm": lambda lib, x: lib.linalg.norm(x),
     "linalg_vector_norm_inf": lambda lib, x: lib.linalg.vector_norm(x, ord=float("inf"), dim=1),
     "linalg_vector_norm_3": lambda lib, x: lib.linalg.vector_norm(x, ord=3),
+    "norm_of_zero_rows": lambda lib, x: (x * (lib.arange(3, dtype=x.dtype) > 0).reshape(3, 1)).norm(dim=1),
+    "norm_p3_of_zero_rows": lambda lib, x: (x * (lib.arange(3, dtype=x.dtype) > 0).reshape(3, 1)).norm(p=3, dim=1),
     "log1p": lambda lib, x: (x * x).log1p(),
     "gather": lambda lib, x: x.gather(1, lib.tensor([[0, 1], [3, 3], [2, 0]])),
     "gather_dim0": lambda lib, x: lib.gather(x, 0, lib.tensor([[0, 1, 2, 2], [2, 2, 0, 1]])),
