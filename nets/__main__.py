@@ -347,8 +347,8 @@ def evaluate_command(args) -> int:
         import nets
 
         with nets.no_grad():
-            out = model(dataset.tensors[0]).data
-        y = dataset.tensors[1].data.reshape(-1).astype(np.int64)
+            out = model(dataset.tensors[0]).value
+        y = dataset.tensors[1].value.reshape(-1).astype(np.int64)
         pred = (out.reshape(-1) >= 0).astype(np.int64) if out.shape[-1] == 1 else out.argmax(axis=1)
         print("confusion matrix (rows: true class, columns: predicted):")
         print(metrics.confusion_matrix(y, pred, num_classes=k))

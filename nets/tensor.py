@@ -234,9 +234,11 @@ class Tensor(Node):
 
     # --- data, gradient and flags ---------------------------------------------------------------------
     @property
-    def data(self) -> np.ndarray:
-        """The numpy array itself (shared, not a copy): optimizers update it in place."""
-        return self.value
+    def data(self) -> Tensor:
+        """A tensor sharing this one's memory, with no history and not requiring grad (PyTorch's ``.data``: its
+        in-place changes are not counted by this tensor's version counter, so backward() cannot detect them;
+        ``detach()`` is the safe form). ``.numpy()`` or ``np.asarray`` give the array itself."""
+        return _wrap(self.value)
 
     @data.setter
     def data(self, new) -> None:

@@ -197,7 +197,7 @@ def _resolve_metrics(metrics: Iterable, loss_fn) -> list[tuple[str, Callable]]:
 
 
 def _numpy(x) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.value if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _split_batch(batch, where: str):
