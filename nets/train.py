@@ -302,7 +302,8 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = trainer.model.state_dict()  # copies
+                # (state_dict() shares the parameters' memory, as PyTorch's: keep copies)
+                self.best_weights = {k: v.clone() for k, v in trainer.model.state_dict().items()}
         else:
             self.wait += 1
             if self.wait >= self.patience:

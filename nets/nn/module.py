@@ -249,16 +249,18 @@ class Module:
     # --- state -----------------------------------------------------------------------------------------
     def state_dict(self, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict:
-        """Every parameter and persistent buffer as a numpy array (a copy), under PyTorch's key names."""
+        """Every parameter and persistent buffer under PyTorch's key names, as PyTorch: detached tensors that share
+        the module's memory (copy them, ``{k: v.clone() ...}``, to keep a snapshot), or the parameters themselves
+        with ``keep_vars``."""
         out = OrderedDict() if destination is None else destination
         for mprefix, m in self.named_modules(prefix=prefix.rstrip(".")):
             base = f"{mprefix}." if mprefix else ""
             for name, p in m._parameters.items():
                 if p is not None:
-                    out[base + name] = p if keep_vars else np.array(p.value)
+                    out[base + name] = p if keep_vars else p.detach()
             for name, b in m._buffers.items():
                 if b is not None and name not in m._non_persistent:
-                    out[base + name] = b if keep_vars else np.array(b.value)
+                    out[base + name] = b if keep_vars else b.detach()
         return out
 
     def _state_tensors(self) -> OrderedDict:

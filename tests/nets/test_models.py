@@ -139,7 +139,7 @@ def test_mlp_state_dict_loads_into_pytorch():
     torch = pytest.importorskip("torch")
     m = MLP([4, 6, 3], dtype=nets.float64)
     tm = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3)).double()
-    tm.load_state_dict({k: torch.from_numpy(v) for k, v in m.state_dict().items()})
+    tm.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in m.state_dict().items()})
     x = np.random.default_rng(0).normal(size=(5, 4))
     np.testing.assert_allclose(m(nets.tensor(x)).detach().numpy(), tm(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-12)

@@ -315,13 +315,14 @@ def test_dtype_conversion_and_zero_grad():
     assert all(p.dtype == nets.float32 for p in net.parameters())
 
 
-def test_state_dict_round_trip_and_copies():
+def test_state_dict_round_trip_and_sharing():
     a, b = Net(), Net()
     a(nets.randn(8, 4))  # move a's running statistics
     sd = a.state_dict()
-    assert all(isinstance(v, np.ndarray) for v in sd.values())
-    sd["layers.0.weight"][0, 0] = 123.0  # a copy: the model is untouched
-    assert a.layers[0].weight.data.numpy()[0, 0] != 123.0
+    assert all(isinstance(v, nets.Tensor) and not v.requires_grad and v.is_leaf for v in sd.values())
+    with nets.no_grad():
+        sd["layers.0.weight"][0, 0] = 123.0  # detached, sharing memory (as PyTorch): the model changes too
+    assert a.layers[0].weight.data.numpy()[0, 0] == 123.0
     weight = b.layers[0].weight
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
@@ -332,7 +333,7 @@ def test_state_dict_round_trip_and_copies():
 
 def test_load_state_dict_errors_name_keys_and_change_nothing():
     net = Net()
-    before = net.state_dict()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
     sd = net.state_dict()
     sd["layers.0.weight"] = np.zeros((7, 7))
     sd["extra.weight"] = np.zeros(1)

@@ -568,3 +568,33 @@ def test_asking_for_cuda_is_a_clear_error():
         nets.ones(2).to("cuda")
     with pytest.raises(RuntimeError, match="CPU only"):
         nets.device("cuda")
+
+
+# --- .data and state_dict ---------------------------------------------------------------------------------------
+def data_is_a_tensor_sharing_memory(lib, dt):
+    w = lib.tensor(_arrays(40, (3,))[0], dtype=dt, requires_grad=True)
+    (w * w).sum().backward()
+    w.data -= 0.1 * w.grad.data
+    w.grad.data.zero_()
+    v = w.data.clone()
+    v += 1
+    return [w, w.grad, v, w.data.numel(), w.data.requires_grad, w.data.is_leaf, w._version]
+
+
+def state_dict_holds_detached_tensors(lib, dt):
+    lib.manual_seed(0)
+    a, b = lib.nn.Linear(3, 2).to(dt), lib.nn.Linear(3, 2).to(dt)
+    with lib.no_grad():
+        a.weight.copy_(lib.tensor(_arrays(41, (2, 3))[0], dtype=dt))
+    sd = a.state_dict()
+    b.load_state_dict(sd)
+    with lib.no_grad():
+        sd["bias"].fill_(0.5)  # shares a's memory
+    return [a.bias, b.weight, sd["weight"].requires_grad, sd["weight"].is_leaf, isinstance(sd["weight"], lib.Tensor)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("scenario", [data_is_a_tensor_sharing_memory, state_dict_holds_detached_tensors],
+                         ids=lambda f: f.__name__)
+def test_data_and_state_dict_follow_pytorch(scenario, dtype):
+    check(scenario, dtype)

@@ -61,7 +61,7 @@ def test_activations(ours, theirs):
 
 
 def _copy_params(ours: nn.Module, theirs):
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
 
 
 @pytest.mark.parametrize("make", [
@@ -195,7 +195,7 @@ def test_state_dicts_move_both_ways():
     ours, theirs = build(nn).double(), build(tnn).double()
     ours(nets.tensor(X))  # move the running statistics
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     ours.eval(), theirs.eval()
     _same(ours(nets.tensor(X)), theirs(torch.tensor(X)))
     back = build(nn).double()

@@ -200,7 +200,7 @@ class Snapshots(Callback):
         self.weights = {}
 
     def on_epoch_end(self, trainer, epoch, logs):
-        self.weights[epoch] = trainer.model.state_dict()
+        self.weights[epoch] = {k: v.clone() for k, v in trainer.model.state_dict().items()}  # (shared memory)
 
 
 def test_early_stopping_restores_best_weights():
