@@ -300,6 +300,7 @@ class Module:
             # In place, so that optimizers holding these parameters keep working.
             if t.value.flags.writeable:
                 np.copyto(t.value, arr, casting="unsafe")
+                t._vbox[0] += 1  # changed in place (PyTorch copies under no_grad, which counts a version)
             else:
                 t.value = arr.astype(t.value.dtype)
         return IncompatibleKeys(missing, unexpected)

@@ -598,3 +598,18 @@ def state_dict_holds_detached_tensors(lib, dt):
                          ids=lambda f: f.__name__)
 def test_data_and_state_dict_follow_pytorch(scenario, dtype):
     check(scenario, dtype)
+
+
+def weights_loaded_before_backward(lib, dt):
+    """load_state_dict changes the parameters in place: a graph that saved them cannot be used afterwards."""
+    lib.manual_seed(0)
+    a = lib.nn.Linear(3, 3).to(dt)
+    x = lib.tensor(_arrays(42, (2, 3))[0], dtype=dt, requires_grad=True)
+    loss = a(x).sum()
+    a.load_state_dict({k: v.clone() * 2 for k, v in a.state_dict().items()})
+    loss.backward()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_loading_weights_counts_a_version(dtype):
+    assert check(weights_loaded_before_backward, dtype)[0] == "error"
