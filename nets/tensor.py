@@ -1205,13 +1205,21 @@ def _plain_index(index):
 
 
 # ----------------------------------------------------------------------------------------- factories
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def _check(device) -> None:
+    """``device=`` on a factory: the CPU, or PyTorch-style boilerplate asking for it (anything else: an error)."""
+    if device is not None:
+        _dt.check_device(device)
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (Python floats → float32, arrays keep their dtype)."""
+    _check(device)
     return _make(_as_array(data, dtype), requires_grad)
 
 
-def as_tensor(data, dtype=None) -> Tensor:
+def as_tensor(data, dtype=None, device=None) -> Tensor:
     """``data`` as a tensor, sharing the array when no conversion is needed."""
+    _check(device)
     if isinstance(data, Tensor) and (dtype is None or data.dtype == _dt.as_dtype(dtype)):
         return data
     return _wrap(_as_array(data, dtype, copy=False))
@@ -1238,19 +1246,23 @@ def _float_dtype(dtype) -> np.dtype:
     return _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.zeros(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.ones(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.empty(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def full(size: Sequence[int], fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size: Sequence[int], fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     if dtype is None:
         dtype = _as_array(fill_value).dtype
     return _make(np.full(tuple(size), _value(fill_value), dtype=_dt.as_dtype(dtype)), requires_grad)
@@ -1261,28 +1273,33 @@ def _like(x, dtype):
     return v.shape, (v.dtype if dtype is None else _dt.as_dtype(dtype))
 
 
-def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(x, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     shape, d = _like(x, dtype)
     return _make(np.zeros(shape, dtype=d), requires_grad)
 
 
-def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(x, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     shape, d = _like(x, dtype)
     return _make(np.ones(shape, dtype=d), requires_grad)
 
 
-def empty_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty_like(x, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     shape, d = _like(x, dtype)
     return _make(np.empty(shape, dtype=d), requires_grad)
 
 
-def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(x, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     shape, d = _like(x, dtype)
     return _make(np.full(shape, _value(fill_value), dtype=d), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Like PyTorch: integers give int64, any float argument gives the default float dtype."""
+    _check(device)
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -1291,9 +1308,11 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     return _make(np.arange(start, end, step).astype(_dt.as_dtype(dtype)), requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start: float, end: float, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
