@@ -18,7 +18,7 @@ pytest.importorskip("torch")
 SCRIPTS = sorted((Path(__file__).parent / "scripts").glob("*.py"))
 NUMBER = re.compile(r"-?\d+\.?\d*(?:e[-+]?\d+)?")
 IMPORTS = [("from torch.utils.data import", "from nets.utils.data import"), ("from torch import", "from nets import"),
-           ("import torch\n", "import nets as torch\n")]
+           ("import torch.", "import nets."), ("import torch\n", "import nets as torch\n")]
 
 
 def _run(source: str, tmp_path: Path) -> str:
