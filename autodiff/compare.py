@@ -16,9 +16,13 @@ f: R → Rᵐ (forward one pass, reverse m).
 from __future__ import annotations
 
 import html
+import signal
 import statistics
+import threading
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +33,19 @@ from .primitives import primal
 from .tables import latex_text, value_text
 from .trace import Trace, trace
 from .transforms import grad, jacfwd, jacrev, jvp
+
+#: The SymPy method's budget. A trace of more operations is not differentiated symbolically (a product of
+#: 150 sums took 104 s, a tower of 150 powers overflowed SymPy's recursion), and on the main thread a timer
+#: stops differentiation and evaluation after SYMPY_SECONDS. Past either, the SymPy row says it was skipped
+#: and the other methods still run (without an exact reference).
+SYMPY_MAX_OPERATIONS = 200
+SYMPY_SECONDS = 5.0
+#: Each method's timing runs stop once they have taken this long, however many repeats were asked for.
+TIMING_SECONDS = 2.0
+#: Where a primitive is not differentiable, and the convention the AD methods use there.
+KINKS = {"relu": "relu'(0) = 0", "abs": "|x|'(0) = sign(0) = 0",
+         "maximum": "max(a, b) at a = b passes half of the adjoint to each",
+         "minimum": "min(a, b) at a = b passes half of the adjoint to each"}
 
 METHODS = ("forward mode", "reverse mode", "forward differences", "central differences", "richardson",
            "complex step", "sympy")
@@ -59,6 +76,10 @@ class Comparison:
     exact: np.ndarray
     results: list[MethodResult] = field(default_factory=list)
     name: str = "f"
+    #: What the numbers do not say by themselves: f undefined at the point, a kink, SymPy skipped.
+    notes: list[str] = field(default_factory=list)
+    #: Whether the errors are measured (False: no exact reference, or a kink makes them meaningless).
+    errors_counted: bool = True
 
     def __getitem__(self, method: str) -> MethodResult:
         for r in self.results:
@@ -76,16 +97,21 @@ class Comparison:
         rows = []
         for r in self.results:
             grads = [value_text(g, digits) for g in r.gradient]
-            rows.append([r.method, *grads, _err(r.max_abs_error), _err(r.max_rel_error), _time(r.time),
-                         r.cost + (f" ({r.note})" if r.note else "")])
+            errors = ["reference"] * 2 if r.method == "sympy" and not r.note and self.errors_counted else \
+                [_err(r.max_abs_error), _err(r.max_rel_error)]
+            rows.append([r.method, *grads, *errors, _time(r.time), r.cost + (f" ({r.note})" if r.note else "")])
         return header, rows
 
-    def _title(self) -> str:
-        at = ", ".join(f"{n} = {value_text(x, 12)}" for n, x in zip(self.inputs, self.point))
-        return f"Gradient of {self.name} at {at} (f = {value_text(self.value, 14)}), errors against SymPy's exact"
+    def _title(self, digits: int = 14) -> str:
+        at = ", ".join(f"{n} = {value_text(x, min(digits, 12))}" for n, x in zip(self.inputs, self.point))
+        against = "errors against SymPy's exact" if self.errors_counted else "errors not measured (see the notes)"
+        return f"Gradient of {self.name} at {at} (f = {value_text(self.value, digits)}), {against}"
+
+    def _notes(self) -> list[str]:
+        return [f"note: {n}" for n in self.notes]
 
     def table(self, digits: int = 14) -> str:
-        """Plain-text table, one row per method."""
+        """Plain-text table, one row per method, then the notes."""
         header, rows = self._rows(digits)
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         right = set(range(1, len(header) - 1))
@@ -94,42 +120,43 @@ class Comparison:
             return "   ".join(c.rjust(w) if i in right else c.ljust(w)
                               for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-        out = [self._title(), line(header), "─" * len(line(header))]
-        return "\n".join(out + [line(r) for r in rows])
+        out = [self._title(digits), line(header), "─" * len(line(header))]
+        return "\n".join(out + [line(r) for r in rows] + self._notes())
 
     def to_markdown(self, digits: int = 14) -> str:
         header, rows = self._rows(digits)
         align = [":--"] + ["--:"] * (len(header) - 2) + [":--"]
-        lines = [f"**{self._title()}**", "", "| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
-        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+        lines = [f"**{self._title(digits)}**", "", "| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+        notes = ["", *(f"- {n}" for n in self._notes())] if self.notes else []
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows] + notes)
 
     def to_latex(self, digits: int = 14) -> str:
-        """A booktabs ``tabular`` (needs ``\\usepackage{booktabs}``)."""
+        """A booktabs ``tabular`` (needs ``\\usepackage{booktabs}``), then the notes as paragraphs."""
         header, rows = self._rows(digits)
         spec = "l" + "r" * (len(header) - 2) + "l"
-        lines = [f"% {self._title()}", f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
+        lines = [f"% {self._title(digits)}", f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
                  " & ".join(latex_text(h) for h in header) + " \\\\", "\\midrule"]
         lines += [" & ".join(latex_text(c) for c in r) + " \\\\" for r in rows]
-        return "\n".join(lines + ["\\bottomrule", "\\end{tabular}"])
+        return "\n".join(lines + ["\\bottomrule", "\\end{tabular}"] + [f"\n{latex_text(n)}" for n in self._notes()])
 
     def to_html(self, digits: int = 14) -> str:
         header, rows = self._rows(digits)
-        out = [f'<table class="autodiff-compare"><caption>{html.escape(self._title())}</caption><thead><tr>'
+        out = [f'<table class="autodiff-compare"><caption>{html.escape(self._title(digits))}</caption><thead><tr>'
                + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead><tbody>"]
         for r in rows:
             out.append("<tr>" + "".join(f'<td style="text-align:{"left" if i in (0, len(r) - 1) else "right"}">'
                                         f"{html.escape(c)}</td>" for i, c in enumerate(r)) + "</tr>")
-        return "\n".join(out + ["</tbody></table>"])
+        return "\n".join(out + ["</tbody></table>"] + [f"<p>{html.escape(n)}</p>" for n in self._notes()])
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def format(self, fmt: str = "text") -> str:
-        """The table as ``"text"``, ``"markdown"``, ``"latex"`` or ``"html"``."""
+    def format(self, fmt: str = "text", digits: int = 14) -> str:
+        """The table as ``"text"``, ``"markdown"``, ``"latex"`` or ``"html"``, numbers to ``digits`` figures."""
         fns = {"text": self.table, "markdown": self.to_markdown, "latex": self.to_latex, "html": self.to_html}
         if fmt not in fns:
             raise ValueError(f"unknown table format {fmt!r}; choose text, markdown, latex or html")
-        return fns[fmt]()
+        return fns[fmt](digits)
 
     def __str__(self) -> str:
         return self.table()
@@ -140,17 +167,85 @@ def _err(e: float) -> str:
 
 
 def _time(t: float) -> str:
+    if np.isnan(t):
+        return "—"
     return f"{t * 1e6:.0f} µs" if t < 1e-3 else f"{t * 1e3:.1f} ms"
 
 
-def _timed(fn: Callable, repeats: int):
-    """(last result, median seconds over ``repeats`` runs)."""
+def _timed(fn: Callable, repeats: int, budget: float | None = None):
+    """(last result, median seconds over ``repeats`` runs, or fewer once they have taken ``budget`` s,
+    default :data:`TIMING_SECONDS`)."""
+    budget = TIMING_SECONDS if budget is None else budget
     times, out = [], None
     for _ in range(max(1, repeats)):
         t0 = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
+        if sum(times) > budget:
+            break
     return out, statistics.median(times)
+
+
+class _OverBudget(Exception):
+    """SymPy ran past its time budget."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`_OverBudget` in the block after ``seconds``: on the main thread of a Unix process, and
+    only when no other interval timer is running (which this would clobber); elsewhere it does nothing."""
+    if (threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer")
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _OverBudget
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def point_notes(t: Trace) -> list[str]:
+    """What a trace's point makes of its numbers: f not defined there, or a primitive at a kink."""
+    notes = []
+    value = primal(t.output) if not t.multiple_outputs else None
+    if value is not None and np.ndim(value) == 0 and not np.isfinite(np.real(value)):
+        at = ", ".join(f"{v.label} = {value_text(v.value, 12)}" for v in t.inputs)
+        notes.append(f"f is not defined at {at} (f = {value_text(value)}): the point is outside its domain, or f "
+                     "overflows there")
+    for v in t.nodes[len(t.inputs):]:
+        name = v.primitive.name if v.primitive is not None else None
+        if name not in KINKS:
+            continue
+        args = [np.real(primal(p.value if hasattr(p, "value") else p)) for p in v.parents]
+        if np.ndim(args[0]) != 0 or any(np.ndim(a) != 0 for a in args):
+            continue
+        if (args[0] == 0) if name in ("relu", "abs") else (args[0] == args[1]):
+            notes.append(f"{v.expression()} is not differentiable here ({v.name} is at its kink); the AD methods "
+                         f"use the convention {KINKS[name]}, so their difference from SymPy is not an error")
+    return notes
+
+
+def _symbolic_reference(t: Trace) -> tuple[list | None, np.ndarray, str]:
+    """(SymPy's gradient expressions, their exact values, "") or (None, NaNs, why they were skipped)."""
+    n = len(t.inputs)
+    skipped = f"skipped: expression too large for symbolic differentiation ({t.num_operations} operations)"
+    if t.num_operations > SYMPY_MAX_OPERATIONS:
+        return None, np.full(n, np.nan), skipped
+    try:
+        with _time_limit(SYMPY_SECONDS), np.errstate(all="ignore"):
+            exprs, exact = exact_gradient(t)
+    except (_OverBudget, RecursionError):
+        return None, np.full(n, np.nan), skipped
+    except (ArithmeticError, LookupError, NotImplementedError) as e:  # SymPy's own failure at this point
+        return None, np.full(n, np.nan), f"failed: {type(e).__name__}: {e}"
+    return exprs, exact, ""
 
 
 def _scalar_point(args) -> tuple[float, ...]:
@@ -197,14 +292,24 @@ def compare(f: Callable | str, *args, methods: Sequence[str] | None = None, repe
         if m not in METHODS:
             raise ValueError(f"unknown method {m!r}; choose from {', '.join(METHODS)}")
     point = _scalar_point(args)
-    t = fn.at(*point) if isinstance(fn, Trace) else trace(fn, *point)
+    with np.errstate(all="ignore"):  # a point outside the domain is reported in the notes, not as warnings
+        t = fn.at(*point) if isinstance(fn, Trace) else trace(fn, *point)
     if t.multiple_outputs or np.ndim(primal(t.output)) != 0:
         raise TypeError("compare needs a function with one scalar output (a gradient to compare)")
     names = t.input_names
     n = len(point)
-    exprs, exact = exact_gradient(t)
-    scale = float(np.max(np.abs(exact))) if exact.size else 0.0
-    comparison = Comparison(names, point, float(primal(t.output)), exact, name=name)
+    exprs, exact, skipped = _symbolic_reference(t)  # the error columns need it, with or without SymPy's row
+    notes = point_notes(t)
+    kink = any("not differentiable" in note for note in notes)
+    if skipped:
+        notes.append(f"SymPy: {skipped}; no exact reference, so no errors are shown")
+    defined = bool(np.isfinite(primal(t.output)))  # outside the domain a derivative means nothing either
+    counted = defined and not skipped and not kink and bool(np.all(np.isfinite(exact)))
+    if defined and not skipped and not kink and not counted:
+        notes.append("SymPy's exact gradient is not a finite real number here, so no errors are shown")
+    scale = float(np.max(np.abs(exact))) if exact.size and counted else 0.0
+    comparison = Comparison(names, point, float(primal(t.output)), exact, name=name, notes=notes,
+                            errors_counted=counted)
 
     def unit(i):
         return tuple(1.0 if j == i else 0.0 for j in range(n))
@@ -226,17 +331,34 @@ def compare(f: Callable | str, *args, methods: Sequence[str] | None = None, repe
     for m in methods:
         run, cost = runners[m]
         note = ""
+        if m == "sympy" and skipped:
+            comparison.results.append(MethodResult(m, np.full(n, np.nan), np.nan, np.nan, np.nan, skipped))
+            continue
         try:
-            with np.errstate(all="ignore"):  # nan/inf outside a function's domain show in the table
+            with np.errstate(all="ignore"), warnings.catch_warnings(), \
+                    _time_limit(SYMPY_SECONDS) if m == "sympy" else nullcontext():
+                warnings.simplefilter("ignore", np.exceptions.ComplexWarning)  # a complex value shows as nan
                 g, seconds = _timed(run, repeats)
+                if m == "sympy":
+                    cost = (f"differentiate + lambdify: {symbolic.count_ops(exprs)} operations "
+                            f"({symbolic.count_ops_cse(exprs)} after CSE)")
             g = np.array([float(np.real(primal(x))) for x in g])
-        except (TypeError, ValueError, ArithmeticError) as e:  # e.g. a non-analytic function, complex step
-            g, seconds, note = np.full(n, np.nan), float("nan"), f"failed: {e}"
+        except (_OverBudget, RecursionError):
+            comparison.results.append(MethodResult(m, np.full(n, np.nan), np.nan, np.nan, np.nan, skipped or (
+                f"skipped: expression too large for symbolic differentiation ({t.num_operations} operations)")))
+            continue
+        except (TypeError, ValueError, ArithmeticError, LookupError, NotImplementedError) as e:
+            # e.g. a non-analytic function in the complex step, or SymPy's printer on zoo (complex infinity)
+            g, seconds, note = np.full(n, np.nan), float("nan"), f"failed: {type(e).__name__}: {e}"
         if m == "sympy":
-            cost = (f"differentiate + lambdify: {symbolic.count_ops(exprs)} operations "
-                    f"({symbolic.count_ops_cse(exprs)} after CSE)")
-        err = float(np.max(np.abs(g - exact))) if n else 0.0
-        rel = err / scale if scale else (0.0 if err == 0 else float("inf"))
+            cost = cost or "differentiate + lambdify"
+            if not note:
+                g = exact.copy()  # SymPy is the reference: its row shows the exact values, no error against itself
+        if counted:
+            err = float(np.max(np.abs(g - exact))) if n else 0.0
+            rel = err / scale if scale else (0.0 if err == 0 else float("inf"))
+        else:
+            err = rel = float("nan")
         comparison.results.append(MethodResult(m, g, err, rel, seconds, cost, note))
     return comparison
 

@@ -19,6 +19,10 @@ is one number ȳ₀ broadcast to an array (a view with zero strides). For an ele
 ȳ₀·dᵢ: a constant partial keeps the adjoint one number (no pass over the array), and ȳ₀ = 1 hands dᵢ on
 as it is.
 
+**Repeated operands** (:func:`repeated_vjp`, and in :class:`ArrayForward`). An elementwise primitive applied
+to one value twice (``a * a``, ``a + a``) has the derivative ȳ·(d₀ + d₁) with respect to it: one product
+instead of two and a sum, in both modes.
+
 **Adjoints added in place** (:func:`add_into`, :func:`add_indexed`). The reference sweep adds each
 contribution into a node's adjoint as a new array. Here the sweep adds into a buffer it made itself, in
 place, and the adjoint of ``x[index]`` goes straight into the buffer of x's adjoint (x̄[index] += ȳ)
@@ -176,7 +180,11 @@ class ArrayForward(Forward):
             xs.append(x)
             ts.append(t)
         y = evaluate(prim, NUMPY, xs, params)
-        t = prim.jvp(NUMPY, ts, xs, y, **params)
+        if len(args) == 2 and args[0] is args[1] and prim.elementwise:  # x·x, x + x: ẋ·(d₀ + d₁), one product
+            d0, d1 = (_partial_value(d, xs, y, params) for d in prim.partials)
+            t = _times(d0 + d1, ts[0])
+        else:
+            t = prim.jvp(NUMPY, ts, xs, y, **params)
         if t is None:
             return y
         d = object.__new__(Dual)
@@ -189,8 +197,43 @@ class ArrayForward(Forward):
 UNIFORM_MIN_SIZE = 4096  # below this, checking costs more than the pass it saves (benchmarks/README.md)
 
 
+def _partial_value(d, xs: list, y, params: dict):
+    """One partial on numpy values: a constant ±1, or its function's value."""
+    return d if type(d) is int else d(NUMPY, *xs, y, **params)
+
+
+def elementwise_vjp(prim, g, xs: list, y, needs: list, params: dict, parents: tuple) -> list | None:
+    """The contributions of an elementwise node by one of the two paths below; None: the reference's rule."""
+    if type(g) is not np.ndarray:
+        return None
+    if len(parents) == 2 and parents[0] is parents[1]:
+        return repeated_vjp(prim, g, xs, y, needs, params, parents)
+    if g.ndim and not g.strides[-1]:
+        return uniform_vjp(prim, g, xs, y, needs, params)
+    return None
+
+
+def repeated_vjp(prim, g, xs: list, y, needs: list, params: dict, parents: tuple) -> list | None:
+    """x·x, x + x: an elementwise primitive applied to one node twice hands that node ȳ·(d₀ + d₁), one product
+    where ȳ·d₀ + ȳ·d₁ would take two and a sum; None for any other node. (Values on the numpy backend.)"""
+    if len(parents) != 2 or parents[0] is not parents[1] or not needs[0] or type(g) is not np.ndarray:
+        return None
+    d0, d1 = (_partial_value(d, xs, y, params) for d in prim.partials)
+    return [NUMPY.sum_to(_times(d0 + d1, g), NUMPY.shape(xs[0])), None]
+
+
+def _times(fresh, g):
+    """fresh·g, in place when ``fresh`` is a new array that can hold the product (one allocation fewer)."""
+    if type(fresh) is np.ndarray and type(g) is np.ndarray and fresh.shape == g.shape \
+            and np.result_type(fresh, g) == fresh.dtype:
+        fresh *= g
+        return fresh
+    return fresh * g
+
+
 def uniform_vjp(prim, g, xs: list, y, needs: list, params: dict) -> list | None:
-    """An elementwise node's contributions for an adjoint that is one number broadcast; None for any other."""
+    """An elementwise node's contributions for an adjoint that is one number broadcast; None for any other.
+    (Values on the numpy backend.)"""
     partials = prim.partials
     if partials is None or type(g) is not np.ndarray or not g.ndim or g.strides[-1] or g.size < UNIFORM_MIN_SIZE \
             or any(g.strides) or g.dtype.kind != "f":
@@ -201,7 +244,7 @@ def uniform_vjp(prim, g, xs: list, y, needs: list, params: dict) -> list | None:
         if not need:
             out.append(None)
             continue
-        dv = d if type(d) is int else d(NUMPY, *xs, y, **params)
+        dv = _partial_value(d, xs, y, params)
         if type(dv) is not np.ndarray or not dv.ndim:
             c = NUMPY.broadcast_to(g0 * dv, g.shape)  # still one number
         elif g0 == 1 and dv.dtype == np.result_type(g, dv) and dv.shape == g.shape:
@@ -224,32 +267,49 @@ def add_into(adj: dict, owned: set, p, old, c) -> None:
             owned.add(p)
 
 
-_GETITEM = REGISTRY["getitem"]
-
-
 def add_indexed(node, g, adj: dict, owned: set) -> bool:
     """For a ``getitem`` node of arrays: its operand's adjoint x̄[index] += ȳ, in a buffer the sweep owns.
-    False (nothing done) for any other node."""
-    if node.prim is not _GETITEM or type(g) is not np.ndarray:
+    False (nothing done) where the values are not arrays."""
+    if type(g) is not np.ndarray:
         return False
     p = node.parents[0]
     if not (isinstance(p, Node) and p.level is node.level and type(p.value) is np.ndarray):
         return False
     x = p.value
-    dtype = np.result_type(x.dtype, g.dtype) if x.dtype.kind == "f" else g.dtype
+    index = node.params["index"]
     buffer = adj.get(p)
     if buffer is None:
-        buffer = np.zeros(x.shape, dtype=dtype)
-    elif p not in owned or buffer.dtype != np.result_type(buffer, g) or buffer.shape != x.shape:
+        adj[p] = _scattered(g, index, x.shape)
+        owned.add(p)
+        return True
+    if p not in owned or buffer.dtype != np.result_type(buffer, g) or buffer.shape != x.shape:
         buffer = np.array(np.broadcast_to(buffer, x.shape), dtype=np.result_type(buffer, g))
-    adj[p] = buffer
-    owned.add(p)
-    index = node.params["index"]
+        adj[p] = buffer
+        owned.add(p)
     if _is_basic(index):
         buffer[index] += g  # each element selected at most once
     else:
         np.add.at(buffer, index, g)  # integer arrays may repeat an element: each occurrence adds
     return True
+
+
+def _scattered(g, index, shape) -> np.ndarray:
+    """A new array of ``shape``, ``g`` at ``index`` and zeros elsewhere (getitem's adjoint, index_add). For a
+    run of the first axis (x[1:], x[:-1]) only the entries around the run are zeroed: one pass fewer."""
+    run = index[0] if type(index) is tuple and len(index) == 1 else index
+    if type(run) is slice and run.step in (None, 1) and shape:
+        start, stop, _ = run.indices(shape[0])
+        out = np.empty(shape, dtype=g.dtype)
+        out[:start] = 0
+        out[start:max(start, stop)] = g
+        out[max(start, stop):] = 0
+        return out
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
 
 
 def _is_basic(index) -> bool:

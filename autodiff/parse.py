@@ -5,8 +5,10 @@
 ('x1', 'x2')
 >>> trace(f, 1.5, 0.5)          # 7 variables: x1*x2 is one node (common subexpressions are shared)
 
-Allowed: numbers, variable names, ``+ - * / **``, unary ``-`` and ``+``, parentheses, the constant ``pi``
-and calls of the registry's functions (:data:`FUNCTIONS`). Everything else — attributes, indexing, other
+Allowed: numbers, variable names, ``+ - * / **``, unary ``-`` and ``+``, parentheses, the constants ``pi``
+and ``e`` (unless they are made variables), calls of the registry's functions (:data:`FUNCTIONS`, with
+``ln`` for ``log``) and of :data:`COMPOSITES` (``log10``, ``sinh``, ``cosh``), which are traced as the
+operations they are made of. Everything else — attributes, indexing, other
 calls, keywords, lambdas, comprehensions, strings, comparisons, names starting with ``_`` — raises
 :class:`ParseError` with the position of the offending part. Length and bracket depth are checked before
 the text reaches ``ast.parse``, and the tree is walked without recursion, so no input can exhaust the stack.
@@ -40,7 +42,11 @@ FUNCTIONS: dict[str, str] = {name: name for name, p in REGISTRY.items()
                              if p.elementwise and name not in _OPERATORS
                              and getattr(p.impl, "__module__", "") == "autodiff.primitives.elementwise"}
 FUNCTIONS.update({"sigma": "sigmoid", "max": "maximum", "min": "minimum"} if "maximum" in REGISTRY else {})
-CONSTANTS = {"pi": math.pi}
+FUNCTIONS["ln"] = "log"
+#: Functions that students type and the registry has no primitive for: each call is traced as the
+#: operations of its definition (the argument is computed once), e.g. sinh(a) = (exp(a) − exp(−a))/2.
+COMPOSITES = ("log10", "sinh", "cosh")
+CONSTANTS = {"pi": math.pi, "e": math.e}
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _UNARY = {ast.USub: "neg", ast.UAdd: None}
@@ -116,14 +122,14 @@ def _syntax_position(text: str, e: SyntaxError) -> int | None:
     return min(sum(len(line) for line in lines[: e.lineno - 1]) + max(e.offset - 1, 0), len(text))
 
 
-def _check(tree: ast.AST, text: str, variables: Sequence[str] | None) -> None:
+def _check(tree: ast.AST, text: str, variables: Sequence[str] | None, constants: dict) -> None:
     """Raise ParseError at the first (leftmost) node outside the whitelist."""
     problems = []
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
         if id(node) in called and isinstance(node, ast.Name):
             continue  # the function's name in a call is checked with the call
-        msg = _problem(node, variables)
+        msg = _problem(node, variables, constants)
         if msg:
             problems.append((_position(text, node) or 0, msg))
     if problems:
@@ -131,11 +137,13 @@ def _check(tree: ast.AST, text: str, variables: Sequence[str] | None) -> None:
         raise ParseError(msg, pos, text)
 
 
-def _problem(node: ast.AST, variables) -> str | None:
+def _problem(node: ast.AST, variables, constants) -> str | None:
     t = type(node)
     if t in (ast.Expression, ast.Load) or t in _BINOPS or t in _UNARY:
         return None
     if t is ast.BinOp:
+        if type(node.op) is ast.BitXor:  # what students type for a power
+            return "the operator ^ is not allowed; use ** for powers (x**2, not x^2)"
         return None if type(node.op) in _BINOPS else f"the operator {_SYMBOL.get(type(node.op), '?')} is not allowed"
     if t is ast.UnaryOp:
         return None if type(node.op) in _UNARY else f"the operator {_SYMBOL.get(type(node.op), '?')} is not allowed"
@@ -156,9 +164,9 @@ def _problem(node: ast.AST, variables) -> str | None:
             return f"names starting with '_' are not allowed ({n})"
         if not _IDENTIFIER.fullmatch(n):
             return f"{n!r} is not a variable name (letters, digits and _, starting with a letter)"
-        if n in FUNCTIONS:
+        if n in FUNCTIONS or n in COMPOSITES:
             return f"{n} is a function; call it as {n}(…)"
-        if n in CONSTANTS:
+        if n in constants:
             return None
         if variables is not None and n not in variables:
             return f"unknown variable {n!r}; the variables are {', '.join(variables) or 'none'}"
@@ -167,11 +175,11 @@ def _problem(node: ast.AST, variables) -> str | None:
         if not isinstance(node.func, ast.Name):
             return f"only calls of the functions {', '.join(sorted(FUNCTIONS))} are allowed"
         fname = node.func.id
-        if fname not in FUNCTIONS:
-            return f"unknown function {fname!r}; known: {', '.join(sorted(FUNCTIONS))}"
+        if fname not in FUNCTIONS and fname not in COMPOSITES:
+            return f"unknown function {fname!r}; known: {', '.join(sorted([*FUNCTIONS, *COMPOSITES]))}"
         if node.keywords:
             return f"{fname}() takes no keyword arguments"
-        arity = REGISTRY[FUNCTIONS[fname]].arity
+        arity = REGISTRY[FUNCTIONS[fname]].arity if fname in FUNCTIONS else 1
         if any(isinstance(a, ast.Starred) for a in node.args):
             return "unpacking (*) is not allowed"
         if len(node.args) != arity:
@@ -224,19 +232,28 @@ class ParsedFunction:
 
 
 def parse(text: str, variables: Sequence[str] | None = None, cse: bool = True,
-          order: str = "level") -> ParsedFunction:
+          order: str = "level", constants: Sequence[str] | None = None) -> ParsedFunction:
     """A function of the free variables of ``text`` (in order of first appearance, or ``variables``).
 
     ``cse`` shares repeated subexpressions (``x1*x2`` twice is one node); ``order`` is ``"level"`` (the
-    course's numbering) or ``"python"`` (left-to-right evaluation). Raises :class:`ParseError`.
+    course's numbering) or ``"python"`` (left-to-right evaluation). ``constants`` names the constants
+    of :data:`CONSTANTS` that stay constants (default all; a name left out, such as ``e``, is a variable
+    like any other). Raises :class:`ParseError`.
     """
     if order not in ("level", "python"):
         raise ValueError(f"order must be 'level' or 'python', got {order!r}")
+    if constants is None:
+        consts = dict(CONSTANTS)
+    else:
+        unknown = [c for c in constants if c not in CONSTANTS]
+        if unknown:
+            raise ValueError(f"unknown constants {', '.join(map(repr, unknown))}; known: {', '.join(CONSTANTS)}")
+        consts = {c: CONSTANTS[c] for c in constants}
     if variables is not None:
         variables = tuple(variables)
         for v in variables:
             if not isinstance(v, str) or not _IDENTIFIER.fullmatch(v) or v in FUNCTIONS \
-                    or v in CONSTANTS:
+                    or v in COMPOSITES or v in consts:
                 raise ParseError(f"{v!r} cannot be a variable name")
         if len(set(variables)) != len(variables):
             raise ParseError(f"variables are listed twice: {', '.join(variables)}")
@@ -251,12 +268,13 @@ def parse(text: str, variables: Sequence[str] | None = None, cse: bool = True,
     except (RecursionError, MemoryError, ValueError, OverflowError) as e:
         raise ParseError(f"the expression cannot be read ({type(e).__name__})", None, text) from None
     text_ = text.strip()
-    _check(tree, text_, variables)
+    _check(tree, text_, variables, consts)
+    if order == "level" and variables is None:  # in order of first appearance in the text, fixed first
+        variables = _names_in_order(tree.body, consts)
+    _expand_composites(tree)  # (from here on the tree may share subtrees: walks visit each node once)
     if order == "level":
-        if variables is None:  # in order of first appearance in the text, fixed before any regrouping
-            variables = _names_in_order(tree.body)
         tree = ast.Expression(body=_regroup_sums(tree.body))
-    return _compile(tree, text_, variables, cse, order)
+    return _compile(tree, text_, variables, cse, order, consts)
 
 
 def _regroup_sums(root: ast.AST) -> ast.AST:
@@ -272,9 +290,13 @@ def _regroup_sums(root: ast.AST) -> ast.AST:
     keep: list = []  # every node made here stays alive, so that no id() in `level` is ever reused
     inner = set()    # the left operand of a + or -: part of a longer run, regrouped with it
     stack = [(root, False)]
+    seen = set()
     while stack:
         node, ready = stack.pop()
         if not ready:
+            if id(node) in seen:  # a shared subtree (a composite's argument): rebuilt once
+                continue
+            seen.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in reversed(_children(node)))
             if _is_sum(node) and _is_sum(node.left):
@@ -302,12 +324,12 @@ def _regroup_sums(root: ast.AST) -> ast.AST:
     return rebuilt[id(root)]
 
 
-def _names_in_order(root: ast.AST) -> tuple[str, ...]:
+def _names_in_order(root: ast.AST, constants) -> tuple[str, ...]:
     found: dict[str, None] = {}
     stack = [root]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Name) and node.id not in CONSTANTS:
+        if isinstance(node, ast.Name) and node.id not in constants:
             found.setdefault(node.id)
         stack.extend(reversed(_children(node)))
     return tuple(found)
@@ -342,7 +364,44 @@ def _join_terms(terms: list, level: dict, keep: list) -> ast.AST:
     return terms[0][3]
 
 
-def _compile(tree, text, variables, cse, order) -> ParsedFunction:
+def _expand_composites(tree: ast.AST) -> None:
+    """Rewrite each call of a :data:`COMPOSITES` function as its definition, in place (without recursion)."""
+
+    def call(name: str, arg: ast.AST) -> ast.Call:
+        return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[arg], keywords=[])
+
+    def definition(name: str, a: ast.AST) -> ast.AST:
+        if name == "log10":
+            return ast.BinOp(call("log", a), ast.Div(), ast.Constant(math.log(10.0)))
+        sign = ast.Sub() if name == "sinh" else ast.Add()
+        both = ast.BinOp(call("exp", a), sign, call("exp", ast.UnaryOp(ast.USub(), a)))
+        return ast.BinOp(both, ast.Div(), ast.Constant(2.0))
+
+    # A composite's argument appears twice in its definition: each node is expanded and visited once, so
+    # that nested calls (sinh(sinh(…))) stay linear in size instead of doubling at each level.
+    stack, seen, expanded = [tree], set(), {}
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for field, value in ast.iter_fields(node):
+            items = value if isinstance(value, list) else [value]
+            for i, child in enumerate(items):
+                if not isinstance(child, ast.AST):
+                    continue
+                if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id in COMPOSITES:
+                    if id(child) not in expanded:  # (the original is kept, so that its id is not reused)
+                        expanded[id(child)] = (child, definition(child.func.id, child.args[0]))
+                    child = expanded[id(child)][1]
+                if isinstance(value, list):
+                    value[i] = child
+                else:
+                    setattr(node, field, child)
+                stack.append(child)
+
+
+def _compile(tree, text, variables, cse, order, constants) -> ParsedFunction:
     # Post-order walk with an explicit stack: the left-to-right order in which Python would evaluate.
     found: list[str] = []
     keys: dict = {}  # structural key -> entry index (common subexpressions share one entry)
@@ -351,6 +410,8 @@ def _compile(tree, text, variables, cse, order) -> ParsedFunction:
     stack = [(tree.body, False)]
     while stack:
         node, ready = stack.pop()
+        if id(node) in slot_of:  # a node shared by an expanded composite is compiled once
+            continue
         if not ready:
             stack.append((node, True))
             stack.extend((c, False) for c in reversed(_children(node)))
@@ -359,8 +420,8 @@ def _compile(tree, text, variables, cse, order) -> ParsedFunction:
             slot_of[id(node)] = ("const", float(node.value))
             continue
         if isinstance(node, ast.Name):
-            if node.id in CONSTANTS:
-                slot_of[id(node)] = ("const", CONSTANTS[node.id])
+            if node.id in constants:
+                slot_of[id(node)] = ("const", constants[node.id])
                 continue
             if node.id not in found:
                 found.append(node.id)

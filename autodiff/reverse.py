@@ -36,6 +36,7 @@ from .primitives.nn import ce_value_and_local
 # reverse rule would otherwise compute again. RESIDUALS[prim](m, *xs, **params) gives (value, saved); the
 # node keeps ``saved`` and the sweep hands it to the rule as ``saved=``.
 RESIDUALS = {REGISTRY["softmax_cross_entropy"]: ce_value_and_local}
+_GETITEM = REGISTRY["getitem"]
 
 
 def evaluate_saving(prim: Primitive, xs: list, params: dict, plain: bool = False) -> tuple:
@@ -123,9 +124,15 @@ class Recorder(Level):
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Node:
         xs = []
+        plain = True  # no value is a tracer (of an outer level): the rule is evaluated directly
         for a in args:
-            xs.append(a.value if isinstance(a, Tracer) and a.level is self else a)
-        value, saved = evaluate_saving(prim, xs, params)
+            if isinstance(a, Tracer):
+                if a.level is self:
+                    a = a.value
+                if isinstance(a, Tracer):
+                    plain = False
+            xs.append(a)
+        value, saved = evaluate_saving(prim, xs, params, plain)
         node = Node(value, prim, args, params, level=self)
         node.saved = saved
         self.tape.append(node)
@@ -210,7 +217,7 @@ def toposort(outputs: Sequence, leaves: bool = True) -> list[Node]:
 
 # --- sweeping -------------------------------------------------------------------------------------------
 def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None = None, retain: bool = False,
-             free: bool = False) -> dict:
+             free: bool = False, create_graph: bool = False) -> dict:
     """Propagate ``seeds`` (one adjoint per output) back through the graph.
 
     Returns ``{node: adjoint}`` for the leaves (and for every node when ``retain`` is true); an
@@ -218,11 +225,14 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
     ``tape``: the nodes in evaluation order, when the level recorded them (else they are sorted).
     ``free``: the graph will not be used again (``grad``), so each node's value is dropped once its rule
     has run: every rule still to come belongs to an ancestor and reads only older values.
+    ``create_graph`` (eager graphs, PyTorch's name): the rules are applied to the nodes themselves rather than
+    to their values, so the eager level records the sweep too and the adjoints are nodes that can be
+    differentiated again (a second derivative without a transformation level).
     """
     adj: dict = {}
     for o, s in zip(outputs, seeds):
         adj[o] = s if o not in adj else adj[o] + s
-    fast = _fast.ENABLED
+    fast = _fast.ENABLED and not create_graph
     if fast and tape is not None and _fast.sweep_scalars(tape, adj, retain):
         return adj
     owned: set = set()  # (fast.py: the nodes whose adjoint buffer the sweep made, so may add into in place)
@@ -234,10 +244,10 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
         g = take(node, None)
         if g is None:
             continue  # the outputs do not depend on this node
-        if fast and _fast.add_indexed(node, g, adj, owned):
+        if fast and prim is _GETITEM and _fast.add_indexed(node, g, adj, owned):
             contributions = ()  # (added into the operand's adjoint already)
         else:
-            contributions = _contributions(node, g, fast)
+            contributions = _contributions(node, g, fast, create_graph)
         if free:
             node.value = node.saved = None
         for p, c in zip(node.parents, contributions):
@@ -252,24 +262,27 @@ def backward(outputs: Sequence[Node], seeds: Sequence, tape: list[Node] | None =
     return adj
 
 
-def _contributions(node: Node, g, fast: bool) -> list:
-    """The node's vjp rule applied to its adjoint ``g``: one contribution per parent (None for constants)."""
+def _contributions(node: Node, g, fast: bool, create_graph: bool = False) -> list:
+    """The node's vjp rule applied to its adjoint ``g``: one contribution per parent (None for constants).
+    With ``create_graph`` the rule reads the nodes (its operations are recorded), else their values."""
     prim = node.prim
     level = node.level
     xs = []
     needs = []
     for p in node.parents:
         own = isinstance(p, Node) and p.level is level
-        xs.append(p.value if own else p)
+        xs.append(p.value if own and not create_graph else p)
         needs.append(own)
+    y = node if create_graph else node.value
     params = node.params or _NO_PARAMS
-    if prim in RESIDUALS and node.saved is not None:
+    if prim in RESIDUALS and node.saved is not None and not create_graph:
         params = {**params, "saved": node.saved}
-    if fast and prim.elementwise:
-        uniform = _fast.uniform_vjp(prim, g, xs, node.value, needs, params)
-        if uniform is not None:
-            return uniform
-    return prim.vjp(choose_backend((g, *xs)), g, xs, node.value, needs, **params)
+    m = choose_backend((g, *xs))
+    if fast and prim.elementwise and m is NUMPY:
+        special = _fast.elementwise_vjp(prim, g, xs, y, needs, params, node.parents)
+        if special is not None:
+            return special
+    return prim.vjp(m, g, xs, y, needs, **params)
 
 
 # --- the adjoint sweep of a trace (Trace.reverse) ------------------------------------------------------------

@@ -331,6 +331,7 @@ def trace_tables(trace: Trace, wrt=None, seed=None, digits: int = 14) -> list[Ta
 
 # --- notation translators -------------------------------------------------------------------------------
 _NAME = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z])([\u0307\u0304]?)(\d+)(?![A-Za-z0-9_])")
+_ATOM = re.compile(r"-?(?:[A-Za-z][\u0307\u0304]?\d*|[\d.]+(?:e[+-]?\d+)?)")
 _LATEX_FUNCS = {"exp", "log", "sin", "cos", "tan", "tanh", "max", "min"}
 _SUPER = {ch: str(i) for i, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")}
 _LATEX_ESCAPE = {"#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$", "~": r"\~{}", "{": r"\{", "}": r"\}"}
@@ -341,8 +342,27 @@ def html_math(s: str) -> str:
     return _NAME.sub(lambda m: f"{m[1]}{m[2]}<sub>{m[3]}</sub>", html.escape(s))
 
 
+_LATEX_TEXT = {"∂": r"$\partial$", "←": r"$\leftarrow$", "µ": r"$\mu$", "—": "---", "–": "--", "−": "-",
+               "·": r"$\cdot$", "…": r"\ldots{}", "σ": r"$\sigma$", "π": r"$\pi$", "√": r"$\surd$", "─": "-",
+               "×": r"$\times$", "|": r"$|$", "<": r"$<$", ">": r"$>$", "\\": r"$\backslash$", "^": r"\^{}",
+               "_": r"\_", "ε": r"$\varepsilon$", "≈": r"$\approx$", "ᵀ": r"$^{\top}$"}
+
+
 def latex_text(s: str) -> str:
-    return "".join(_LATEX_ESCAPE.get(ch, ch) for ch in s).replace("∂", r"$\partial$").replace("←", r"$\leftarrow$")
+    """Text for a LaTeX document in plain ASCII: ẋ → \\.{x}, v̄ → \\={v}, ∂ → $\\partial$, µ → $\\mu$; any other
+    non-ASCII character is written as its Unicode name, so that the document always compiles."""
+    out = []
+    for ch in unicodedata.normalize("NFD", s):  # ẋ is x + a combining dot
+        if ch in (DOT, BAR) and out:
+            accent = r"\." if ch == DOT else r"\="  # the text-mode dot and macron accents
+            out[-1] = "{" + accent + "{" + out[-1] + "}}"
+        elif ch in _LATEX_TEXT or ch in _LATEX_ESCAPE:
+            out.append(_LATEX_TEXT.get(ch) or _LATEX_ESCAPE[ch])
+        elif ch.isascii():
+            out.append(ch)
+        else:
+            out.append(f"[{unicodedata.name(ch, hex(ord(ch))).lower()}]")
+    return "".join(out)
 
 
 def latex_number(s: str) -> str:
@@ -363,7 +383,9 @@ def _close(s: str, i: int) -> int:
 
 
 def latex_math(s: str) -> str:
-    """The course's Unicode notation as LaTeX math: v̄3·v1 → \\bar{v}_{3} \\cdot v_{1}, √(…) → \\sqrt{…}."""
+    """The course's Unicode notation as LaTeX math: v̄3·v1 → \\bar{v}_{3} \\cdot v_{1}, ẋ1 → \\dot{x}_{1},
+    √(…) → \\sqrt{…}. The result is ASCII (any character without a LaTeX form is written by its name)."""
+    s = unicodedata.normalize("NFD", s)  # ẋ (one code point) is x + a combining dot, as the names expect
     out, i = [], 0
     while i < len(s):
         ch = s[i]
@@ -379,6 +401,12 @@ def latex_math(s: str) -> str:
             out.append(f"\\sqrt{{{inner}}}" if ch == "√" else f"^{{{inner}}}")
             i = j + 1
             continue
+        if ch == "^" and i + 1 < len(s):  # an exponent without brackets (v1^v2, v1^2.5): one group
+            m2 = _ATOM.match(s, i + 1)
+            if m2:
+                out.append(f"^{{{latex_math(m2[0])}}}")
+                i = m2.end()
+                continue
         if ch == "√":
             m2 = re.compile(r"[A-Za-z0-9.\u0307\u0304]+").match(s, i + 1)
             end = m2.end() if m2 else i + 1
@@ -390,6 +418,10 @@ def latex_math(s: str) -> str:
             while j < len(s) and (s[j].isalnum() or s[j] == "_") and s[j].isascii():
                 j += 1
             word = s[i:j]
+            if j < len(s) and s[j] in (DOT, BAR):  # a decorated name without an index: ẋ, ȳ
+                out.append(f"{chr(92)}{'dot' if s[j] == DOT else 'bar'}{{{word}}}")
+                i = j + 1
+                continue
             if word in _LATEX_FUNCS:
                 out.append(f"\\{word} ")
             elif len(word) > 1 and j < len(s) and s[j] == "(":
@@ -405,7 +437,9 @@ def latex_math(s: str) -> str:
             out.append("^{" + "".join(_SUPER.get(c, "-") for c in s[i:j]) + "}")
             i = j
             continue
-        out.append({"·": r" \cdot ", "−": "-", "σ": r"\sigma ", "π": r"\pi ", "ᵀ": r"^{\top}", "@": r" \, ",
-                    "∂": r"\partial ", "…": r"\ldots "}.get(ch, _LATEX_ESCAPE.get(ch, ch)))
+        text = {"·": r" \cdot ", "−": "-", "σ": r"\sigma ", "π": r"\pi ", "ᵀ": r"^{\top}", "@": r" \, ",
+                "∂": r"\partial ", "…": r"\ldots ", "×": r"\times ", "≈": r"\approx ", "ε": r"\varepsilon ",
+                "←": r"\leftarrow "}.get(ch, _LATEX_ESCAPE.get(ch, ch))
+        out.append(text if text.isascii() else f"\\text{{[{unicodedata.name(ch, hex(ord(ch))).lower()}]}}")
         i += 1
     return "".join(out)

@@ -88,10 +88,17 @@ class Trace:
                 raise TypeError(
                     f"output {i} of the traced function is a {type(o).__name__} that does not depend on the "
                     "traced inputs; return values computed from the function's arguments")
-        order = toposort(outputs)
-        if tape is not None:  # the order in which the nodes were recorded (the course numbers by it)
-            needed = set(order)
-            order = [n for n in tape if n in needed] + [n for n in order if n.prim is None]
+        if tape is None:
+            order = toposort(outputs)
+        else:  # the order in which the nodes were recorded (the course numbers by it)
+            needed = set(outputs)
+            for node in reversed(tape):  # (a tape is in evaluation order: one pass back finds the ancestors)
+                if node in needed:
+                    level = node.level
+                    for p in node.parents:
+                        if isinstance(p, Node) and p.level is level:
+                            needed.add(p)
+            order = [n for n in needed if n.prim is None] + [n for n in tape if n in needed and n.prim is not None]
         input_set = set(inputs)
         for node in order:
             if node.prim is None and node not in input_set:

@@ -7,8 +7,10 @@
 ``train`` splits the data (stratified, fixed seed), standardizes it with statistics of the training split
 only, trains with a progress bar, prints the validation metrics and writes ``history.png``,
 ``checkpoint.npz`` and ``summary.json`` into ``--out``. ``evaluate`` rebuilds the same split from the
-checkpoint's configuration and reports the metrics. Bad arguments print one line on stderr and exit with
-status 2.
+checkpoint's configuration (checked as strictly as ``train`` checks its arguments; the Musk file is the one
+given with ``--data-path``, never one the checkpoint names) and reports the metrics. Every error is one line
+on stderr, never a traceback: status 2 for bad input, a bad path or a full disk, 1 when training diverges
+(then no checkpoint is written).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -58,45 +61,172 @@ _positive_float = _number(float, lambda v: math.isfinite(v) and v > 0, "a positi
 _fraction = _number(float, lambda v: 0 <= v < 1, "a number in [0, 1)")
 
 
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends "(default: …)" to every option whose help does not state its default already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if "default" in (action.help or "") or action.nargs == 0:  # flags are off unless given
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+#: The default learning rate of each optimizer (PyTorch's, and 0.1 for plain SGD).
+DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-2, "adagrad": 1e-2}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nets", description="Train and evaluate small networks with nets.")
     sub = parser.add_subparsers(dest="command", metavar="{train,evaluate}", parser_class=_Parser)
     sub.required = True
     t = sub.add_parser("train", help="train a model and write a checkpoint, a plot and a summary",
-                       description="Train a model on a bundled or synthetic dataset.")
-    t.add_argument("--dataset", choices=DATASETS, default="digits")
-    t.add_argument("--data-path", help="the Musk clean2.data file (for --dataset musk)")
-    t.add_argument("--model", choices=MODELS, default="mlp")
+                       description="Train a model on a bundled or synthetic dataset.", formatter_class=_Help)
+    t.add_argument("--dataset", choices=DATASETS, default="digits", help="the data to train on")
+    t.add_argument("--data-path", help="the Musk clean2.data file (for --dataset musk; default: none)")
+    t.add_argument("--model", choices=MODELS, default="mlp",
+                   help="mlp, or logistic/softmax regression (classification), linear (regression)")
     t.add_argument("--hidden", type=_positive_int, nargs="+", default=[128, 64], metavar="N",
                    help="hidden layer sizes of the MLP (default: 128 64)")
-    t.add_argument("--activation", default="relu",
+    t.add_argument("--activation", default="relu", help="activation of the MLP's hidden layers",
                    choices=("relu", "leaky_relu", "prelu", "sigmoid", "tanh", "gelu", "gelu_tanh", "softplus"))
-    t.add_argument("--norm", choices=("none", "batch", "layer"), default="none")
-    t.add_argument("--dropout", type=_fraction, default=0.0)
-    t.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    t.add_argument("--norm", choices=("none", "batch", "layer"), default="none",
+                   help="normalization after each hidden layer of the MLP")
+    t.add_argument("--dropout", type=_fraction, default=0.0, help="dropout after each hidden layer of the MLP")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="the optimizer")
     t.add_argument("--lr", type=_positive_float, default=None,
-                   help="learning rate (default: PyTorch's default for the optimizer, 0.1 for sgd)")
-    t.add_argument("--momentum", type=_fraction, default=0.9, help="for sgd and rmsprop (default 0.9 for sgd)")
-    t.add_argument("--weight-decay", type=float, default=None)
-    t.add_argument("--epochs", type=_positive_int, default=20)
-    t.add_argument("--batch-size", type=_positive_int, default=64)
-    t.add_argument("--schedule", choices=SCHEDULES, default="none")
+                   help="learning rate (default: " + ", ".join(f"{v:g} for {k}" for k, v in DEFAULT_LR.items()) + ")")
+    t.add_argument("--momentum", type=_fraction, default=0.9, help="momentum of sgd")
+    t.add_argument("--weight-decay", type=float, default=None, help="L2 penalty (default: 0; 0.01 for adamw)")
+    t.add_argument("--epochs", type=_positive_int, default=20, help="passes over the training split")
+    t.add_argument("--batch-size", type=_positive_int, default=64, help="examples per optimizer step")
+    t.add_argument("--schedule", choices=SCHEDULES, default="none", help="learning-rate schedule")
     t.add_argument("--early-stopping", type=_non_negative_int, default=0, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without a lower validation loss and keep the best weights "
-                        "(0: off)")
-    t.add_argument("--clip-grad-norm", type=_positive_float, default=None)
-    t.add_argument("--val-fraction", type=_fraction, default=0.2)
-    t.add_argument("--seed", type=_non_negative_int, default=0)
-    t.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    t.add_argument("--out", default="out/run", help="output directory (default: out/run)")
+                        "(default: 0, off)")
+    t.add_argument("--clip-grad-norm", type=_positive_float, default=None,
+                   help="clip the gradients' global norm to this (default: no clipping)")
+    t.add_argument("--val-fraction", type=_fraction, default=0.2, help="share of the data held out for validation")
+    t.add_argument("--seed", type=_non_negative_int, default=0, help="seed of the split, the weights and the batches")
+    t.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="floating-point type")
+    t.add_argument("--out", default="out/run", help="output directory")
     t.add_argument("--no-progress", action="store_true", help="no progress bar or per-epoch lines")
     t.add_argument("--no-plot", action="store_true", help="do not write history.png")
     e = sub.add_parser("evaluate", help="evaluate a checkpoint written by 'nets train'",
-                       description="Evaluate a checkpoint on the split it was trained with.")
+                       description="Evaluate a checkpoint on the split it was trained with.", formatter_class=_Help)
     e.add_argument("checkpoint")
-    e.add_argument("--split", choices=("val", "train"), default="val")
+    e.add_argument("--split", choices=("val", "train"), default="val", help="which split to evaluate on")
+    e.add_argument("--data-path", help="the Musk clean2.data file, for a checkpoint trained on --dataset musk "
+                                       "(a checkpoint never names the file to read; default: none)")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     return parser
+
+
+#: The command-line options that make up a run's configuration (stored in its checkpoint).
+_NOT_CONFIG = ("command", "no_progress", "no_plot", "out", "help")
+
+
+def _config_actions() -> dict[str, argparse.Action]:
+    """The train command's options that make up a configuration, by destination."""
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {a.dest: a for a in sub.choices["train"]._actions if a.dest not in _NOT_CONFIG}
+
+
+def _config_value(action: argparse.Action, value, element: bool = False):
+    """``value`` checked as the command line checks the option's text; raises ValueError saying why."""
+    option = action.option_strings[0]
+    if value is None and action.default is None:
+        return None
+    if action.nargs == "+" and not element:
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ValueError(f"{option} is {value!r}, not a non-empty list")
+        return [_config_value(action, v, element=True) for v in value]
+    if action.choices is not None:
+        if not isinstance(value, str) or value not in action.choices:
+            raise ValueError(f"{option} is {value!r}; expected one of {', '.join(action.choices)}")
+        return value
+    if action.type is None:
+        if not isinstance(value, str):
+            raise ValueError(f"{option} is {value!r}, not text")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{option} is {value!r}, not a number")
+    try:
+        return action.type(repr(value))  # the same check as the option's text on the command line
+    except (argparse.ArgumentTypeError, ValueError) as e:
+        raise ValueError(f"{option}: {e}") from None
+
+
+def _config_from_checkpoint(raw, path: str) -> dict:
+    """The checkpoint's training configuration, checked as strictly as 'nets train' checks its arguments."""
+    where = f"nets evaluate: error: {path!r} holds a bad training configuration"
+    if not isinstance(raw, dict):
+        raise UsageError(f"{where}: it is a {type(raw).__name__}, not a dict")
+    actions = _config_actions()
+    missing, unexpected = sorted(actions.keys() - raw.keys()), sorted(map(str, raw.keys() - actions.keys()))
+    if missing or unexpected:
+        raise UsageError(f"{where}: " + "; ".join(
+            part for part in (missing and f"missing {', '.join(missing)}",
+                              unexpected and f"unexpected {', '.join(unexpected)[:200]}") if part))
+    try:
+        cfg = {key: _config_value(action, raw[key]) for key, action in actions.items()}
+        _check_config(cfg)
+    except ValueError as e:
+        raise UsageError(f"{where}: {e}") from None
+    return cfg
+
+
+def _check_config(cfg: dict) -> None:
+    """The checks across options that argparse cannot make (ValueError naming the option)."""
+    wd = cfg["weight_decay"]
+    if wd is not None and not (math.isfinite(wd) and wd >= 0):
+        raise ValueError(f"--weight-decay must be >= 0, got {wd}")
+    if cfg["early_stopping"] and cfg["val_fraction"] == 0:
+        raise ValueError("--early-stopping needs a validation split (--val-fraction > 0)")
+
+
+def _linear_parameters(cfg: dict, d: int, k: int) -> int:
+    """The weights and biases of the model's linear layers (a lower bound of its state's size)."""
+    out = max(k, 1) if k != 2 or cfg["model"] != "logistic" else 1
+    sizes = [d, *cfg["hidden"], out] if cfg["model"] == "mlp" else [d, out]
+    return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not on this system
+        return None
+
+
+def _check_model_size(cfg: dict, d: int, k: int) -> None:
+    """Refuse, before allocating, a model whose training cannot fit in this machine's memory."""
+    params = _linear_parameters(cfg, d, k)
+    need = 4 * params * np.dtype(cfg["dtype"]).itemsize  # weights, gradients and two optimizer moments
+    memory = _physical_memory()
+    if memory is not None and need > memory:
+        raise UsageError(f"nets train: error: this model has {params:,} parameters: training it needs about "
+                         f"{_gigabytes(need)} (weights, gradients and optimizer state in {cfg['dtype']}), more "
+                         f"than this machine's {_gigabytes(memory)} of memory; use smaller --hidden sizes")
+
+
+def _gigabytes(n: int) -> str:
+    return f"{n / 1e9:,.1f} GB" if n >= 1e8 else f"{n / 1e6:,.1f} MB"
+
+
+def _check_writable(out: str) -> None:
+    """Fail now, not after training, if --out cannot hold the results (nothing is left behind)."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"nets train: error: --out {out!r} exists and is not a directory")
+    existing = os.path.abspath(out)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"nets train: error: --out {out!r} cannot be created: {existing!r} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as e:
+        raise UsageError(f"nets train: error: --out {out!r} is not writable: cannot create a file in "
+                         f"{existing!r} ({e.strerror or e})") from None
 
 
 # -- data and models -----------------------------------------------------------------------------------
@@ -177,8 +307,10 @@ def _build_model(cfg: dict, d: int, k: int):
         return models.LogisticRegression(d, logits=True, dtype=dtype, generator=gen), nets.nn.BCEWithLogitsLoss()
     if name == "softmax":
         return models.SoftmaxRegression(d, k, dtype=dtype, generator=gen), nets.nn.CrossEntropyLoss()
-    return (models.MLP([d, *cfg["hidden"], k], cfg["activation"], _norm(cfg), cfg["dropout"], dtype=dtype,
-                       generator=gen), nets.nn.CrossEntropyLoss())
+    if name == "mlp":
+        return (models.MLP([d, *cfg["hidden"], k], cfg["activation"], _norm(cfg), cfg["dropout"], dtype=dtype,
+                           generator=gen), nets.nn.CrossEntropyLoss())
+    raise UsageError(f"nets: error: unknown model {name!r}; choose one of {', '.join(MODELS)}")
 
 
 def _norm(cfg: dict):
@@ -194,16 +326,31 @@ def _metric_names(k: int) -> list[str]:
 def _optimizer(cfg: dict, params):
     from nets import optim
 
-    name, lr, wd = cfg["optimizer"], cfg["lr"], cfg["weight_decay"]
+    name, wd = cfg["optimizer"], cfg["weight_decay"]
+    lr = DEFAULT_LR[name] if cfg["lr"] is None else cfg["lr"]
     kw = {} if wd is None else {"weight_decay": wd}
     if name == "sgd":
-        return optim.SGD(params, lr=lr or 0.1, momentum=cfg["momentum"], **kw)
+        return optim.SGD(params, lr=lr, momentum=cfg["momentum"], **kw)
     if name == "rmsprop":
-        return optim.RMSprop(params, lr=lr or 1e-2, **kw)
+        return optim.RMSprop(params, lr=lr, **kw)
     if name == "adagrad":
-        return optim.Adagrad(params, lr=lr or 1e-2, **kw)
+        return optim.Adagrad(params, lr=lr, **kw)
     cls = optim.Adam if name == "adam" else optim.AdamW
-    return cls(params, lr=lr or 1e-3, **kw)
+    return cls(params, lr=lr, **kw)
+
+
+def _applied(cfg: dict, opt) -> dict:
+    """The settings that took effect: the optimizer's real learning rate and weight decay, and no options
+    of a model or optimizer that was not used."""
+    out = dict(cfg, lr=opt.defaults["lr"], weight_decay=opt.defaults.get("weight_decay", 0.0))
+    if cfg["model"] != "mlp":
+        for key in ("hidden", "activation", "norm", "dropout"):
+            del out[key]
+    if cfg["optimizer"] != "sgd":
+        del out["momentum"]
+    if cfg["dataset"] != "musk":
+        del out["data_path"]
+    return out
 
 
 def _scheduler(cfg: dict, opt, steps_per_epoch: int):
@@ -235,18 +382,15 @@ def _scheduler(cfg: dict, opt, steps_per_epoch: int):
 # -- commands ------------------------------------------------------------------------------------------
 
 def _validate_train(args) -> None:
-    if args.weight_decay is not None and not (math.isfinite(args.weight_decay) and args.weight_decay >= 0):
-        raise UsageError(f"nets train: error: --weight-decay must be >= 0, got {args.weight_decay}")
+    try:
+        _check_config({k: v for k, v in vars(args).items() if k not in _NOT_CONFIG})
+    except ValueError as e:
+        raise UsageError(f"nets train: error: {e}") from None
     if args.dataset == "musk" and not args.data_path:
         raise UsageError("nets train: error: --dataset musk needs --data-path pointing to clean2.data")
     if args.data_path and not os.path.isfile(args.data_path):
         raise UsageError(f"nets train: error: --data-path {args.data_path!r} is not a file")
-    if args.schedule == "plateau" and args.val_fraction == 0:
-        pass  # ReduceLROnPlateau then follows the training loss
-    if args.early_stopping and args.val_fraction == 0:
-        raise UsageError("nets train: error: --early-stopping needs a validation split (--val-fraction > 0)")
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        raise UsageError(f"nets train: error: --out {args.out!r} exists and is not a directory")
+    _check_writable(args.out)
 
 
 def train_command(args) -> int:
@@ -254,15 +398,17 @@ def train_command(args) -> int:
     from nets import data, train
 
     _validate_train(args)
-    cfg = {k: v for k, v in vars(args).items() if k not in ("command", "no_progress", "no_plot", "out")}
+    cfg = {k: v for k, v in vars(args).items() if k not in _NOT_CONFIG}
     nets.manual_seed(cfg["seed"])
     try:
         train_set, val_set, scaler, k = _prepare(cfg)
     except (OSError, ValueError) as e:
         raise UsageError(f"nets train: error: {e}") from None
     d = train_set.tensors[0].shape[1]
+    _check_model_size(cfg, d, k)
     model, loss_fn = _build_model(cfg, d, k)
     opt = _optimizer(cfg, model.parameters())
+    cfg = dict(cfg, lr=opt.defaults["lr"], weight_decay=opt.defaults.get("weight_decay", 0.0))
     loader_gen = nets.Generator().manual_seed(cfg["seed"] + 1)
     train_loader = data.DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True, generator=loader_gen)
     val_loader = data.DataLoader(val_set, batch_size=512) if val_set is not None else None
@@ -276,12 +422,18 @@ def train_command(args) -> int:
               f"{len(val_set) if val_set else 0} validation examples, {d} features"
               + (f", {k} classes" if k else ""), file=sys.stderr)
     start = time.perf_counter()
-    history = train.fit(model, loss_fn, opt, train_loader, cfg["epochs"], val_loader=val_loader,
-                        scheduler=scheduler, scheduler_interval=interval, metrics=_metric_names(k),
-                        callbacks=callbacks, progress=progress, clip_grad_norm=cfg["clip_grad_norm"])
-    seconds = time.perf_counter() - start
-    final = (train.evaluate(model, loss_fn, val_loader, _metric_names(k)) if val_loader is not None
-             else train.evaluate(model, loss_fn, train_loader, _metric_names(k)))
+    # Overflow on the way to a NaN loss is reported once, by fit's non-finite check, not by numpy's warnings.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        history = train.fit(model, loss_fn, opt, train_loader, cfg["epochs"], val_loader=val_loader,
+                            scheduler=scheduler, scheduler_interval=interval, metrics=_metric_names(k),
+                            callbacks=callbacks, progress=progress, clip_grad_norm=cfg["clip_grad_norm"])
+        seconds = time.perf_counter() - start
+        final = (train.evaluate(model, loss_fn, val_loader, _metric_names(k)) if val_loader is not None
+                 else train.evaluate(model, loss_fn, train_loader, _metric_names(k)))
+    if not math.isfinite(final["loss"]):  # finite but huge weights after the last step: no checkpoint of them
+        raise train.NonFiniteLossError(
+            f"the {'validation' if val_loader is not None else 'training'} loss of the final weights is "
+            f"{final['loss']}" + train._ADVICE)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "checkpoint.npz")
     plot_path = os.path.join(args.out, "history.png")
@@ -299,7 +451,7 @@ def train_command(args) -> int:
             plot_path = None
     stopped = next((cb.stopped_epoch for cb in callbacks if getattr(cb, "stopped_epoch", None)), None)
     summary = {
-        "config": cfg, "epochs_run": len(history), "stopped_early_at": stopped,
+        "config": _applied(cfg, opt), "epochs_run": len(history), "stopped_early_at": stopped,
         "seconds": round(seconds, 3), "split": "validation" if val_loader is not None else "train",
         "metrics": final, "history": history.state_dict(),
         "files": {"checkpoint": ckpt_path, "plot": plot_path, "summary": summary_path},
@@ -313,6 +465,7 @@ def train_command(args) -> int:
 
 
 def evaluate_command(args) -> int:
+    import nets
     from nets import data, metrics, train
     from nets.serialization import CheckpointError, load
 
@@ -323,30 +476,51 @@ def evaluate_command(args) -> int:
     except CheckpointError as e:
         raise UsageError(f"nets evaluate: error: {e}") from None
     extra = ckpt.get("extra") if isinstance(ckpt, dict) else None
-    if not isinstance(extra, dict) or "config" not in extra:
+    if not isinstance(extra, dict) or "config" not in extra or not isinstance(ckpt.get("model"), dict):
         raise UsageError(f"nets evaluate: error: {args.checkpoint!r} is a nets file but not a checkpoint written "
                          "by 'nets train' (it has no training configuration)")
-    cfg = extra["config"]
-    cfg["hidden"] = list(cfg["hidden"])
-    train_set, val_set, _, k = _prepare(cfg)
-    model, loss_fn = _build_model(cfg, train_set.tensors[0].shape[1], k)
+    cfg = _config_from_checkpoint(extra["config"], args.checkpoint)
+    # The data file is the one the user names now: a checkpoint never makes this command read a file.
+    if cfg["dataset"] == "musk" and not args.data_path:
+        raise UsageError(f"nets evaluate: error: {args.checkpoint!r} was trained on --dataset musk; pass the "
+                         "Musk clean2.data file with --data-path")
+    if cfg["dataset"] != "musk" and args.data_path:
+        raise UsageError(f"nets evaluate: error: --data-path is for a checkpoint trained on --dataset musk; "
+                         f"this one was trained on {cfg['dataset']}")
+    if args.data_path and not os.path.isfile(args.data_path):
+        raise UsageError(f"nets evaluate: error: --data-path {args.data_path!r} is not a file")
+    cfg["data_path"] = args.data_path
+    try:
+        train_set, val_set, _, k = _prepare(cfg)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"nets evaluate: error: {e}") from None
+    d = train_set.tensors[0].shape[1]
+    stored = sum((v.numel() if isinstance(v, nets.Tensor) else np.size(v)) for v in ckpt["model"].values()
+                 if isinstance(v, (np.ndarray, nets.Tensor)))
+    if _linear_parameters(cfg, d, k) > stored:  # checked before the model is allocated
+        raise UsageError(f"nets evaluate: error: {args.checkpoint!r}: its configuration describes a model of at "
+                         f"least {_linear_parameters(cfg, d, k):,} parameters, but it holds {stored:,} weights")
+    model, loss_fn = _build_model(cfg, d, k)
     try:
         model.load_state_dict(ckpt["model"])
-    except RuntimeError as e:
+    except (RuntimeError, TypeError) as e:
         raise UsageError(f"nets evaluate: error: {e}") from None
-    dataset = val_set if args.split == "val" and val_set is not None else train_set
+    split = args.split if val_set is not None else "train"
+    dataset = val_set if split == "val" else train_set
+    label = {"val": "validation split", "train": "training split"}[split]
+    if split != args.split:
+        label += ": the run had no validation split"
     loader = data.DataLoader(dataset, batch_size=512)
-    result = train.evaluate(model, loss_fn, loader, _metric_names(k))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = train.evaluate(model, loss_fn, loader, _metric_names(k))
     if args.json:
-        print(json.dumps({"split": args.split, "metrics": result}))
+        print(json.dumps({"split": split, "metrics": result}))
         return 0
-    print(f"{cfg['model']} on {cfg['dataset']} ({args.split} split, {len(dataset)} examples)")
+    print(f"{cfg['model']} on {cfg['dataset']} ({label}, {len(dataset)} examples)")
     print("  ".join(f"{name} {value:.4f}" for name, value in result.items()))
     if k:
         model.eval()
-        import nets
-
-        with nets.no_grad():
+        with nets.no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             out = model(dataset.tensors[0]).value
         y = dataset.tensors[1].value.reshape(-1).astype(np.int64)
         pred = (out.reshape(-1) >= 0).astype(np.int64) if out.shape[-1] == 1 else out.argmax(axis=1)
@@ -356,18 +530,36 @@ def evaluate_command(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit status (2: bad input, a bad path or a full disk; 1: training failed).
+    Every error is one line on stderr, never a traceback."""
     parser = build_parser()
+    prog = "nets"
     try:
         args = parser.parse_args(argv)
+        prog = f"nets {args.command}"
         if args.command == "train":
             return train_command(args)
         return evaluate_command(args)
     except UsageError as e:
         print(str(e), file=sys.stderr)
         return 2
-    except FloatingPointError as e:
-        print(f"nets {args.command}: error: {e}", file=sys.stderr)
+    except FloatingPointError as e:  # NonFiniteLossError: the run diverged
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `nets evaluate ... | head`: the reader left, which is not an error to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that flushing stdout at exit does not fail again
+        return 1
+    except OSError as e:  # a full disk, a file that vanished, a permission
+        where = f": {e.filename!r}" if e.filename else ""
+        print(f"{prog}: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"{prog}: error: out of memory; use smaller --hidden sizes or --batch-size", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -36,7 +36,20 @@ __all__ = ["fit", "evaluate", "History", "Callback", "EarlyStopping", "ModelChec
 
 
 class NonFiniteLossError(FloatingPointError):
-    """The loss became NaN or infinite; the message names the epoch and step."""
+    """The loss, the validation loss or a weight became NaN or infinite; the message names the epoch (and the
+    step or the parameter)."""
+
+
+_ADVICE = ". Lower the learning rate, clip gradients (clip_grad_norm=...), or check the inputs for NaN/inf"
+
+
+def _check_weights(model: Module, params: list, epoch: int) -> None:
+    if all(np.isfinite(p.value).all() for p in params):
+        return
+    names = {id(p): name for name, p in model.named_parameters()}
+    bad = next(p for p in params if not np.isfinite(p.value).all())
+    raise NonFiniteLossError(f"the weights became NaN or infinite by the end of epoch {epoch} (parameter "
+                             f"{names.get(id(bad), '?')!r})" + _ADVICE)
 
 
 # -- history -------------------------------------------------------------------------------------------
@@ -438,7 +451,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
     ``metrics`` holds names ('accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'mse', 'mae') or functions
     ``(outputs, targets) -> float`` on numpy arrays. ``progress`` shows a tqdm bar with the running loss and
     a line per epoch on stderr; ``progress=False`` prints nothing. A NaN or infinite loss raises
-    :class:`NonFiniteLossError` naming the epoch and step, before that step's update.
+    :class:`NonFiniteLossError` naming the epoch and step, before that step's update; so do NaN or infinite
+    weights at the end of an epoch and a NaN or infinite validation loss.
     """
     if not isinstance(model, Module):
         raise TypeError(f"model must be a nets.nn.Module, got {type(model).__name__}")
@@ -483,10 +497,11 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
                 loss = loss_fn(output, y)
                 value = float(loss.item())
                 if not math.isfinite(value):
+                    if bar is not None:
+                        bar.close()  # so that the error's message stands on a line of its own
                     raise NonFiniteLossError(
                         f"the loss became {value} at epoch {epoch}, step {step}"
-                        f"{f' of {total}' if total else ''}; the weights were not updated with it. Lower the "
-                        "learning rate, clip gradients (clip_grad_norm=...), or check the inputs for NaN/inf")
+                        f"{f' of {total}' if total else ''}; the weights were not updated with it" + _ADVICE)
                 loss.backward()
                 if clip_grad_norm is not None:
                     clip_grad_norm_(params, clip_grad_norm)
@@ -506,9 +521,13 @@ def fit(model: Module, loss_fn: Callable, optimizer: Optimizer, train_loader: It
                 bar.close()
             if count == 0:
                 raise ValueError("the training loader yielded no batches")
+            _check_weights(model, params, epoch)  # the last step's update is seen by no loss of this epoch
             logs = _summary(loss_sum / count, resolved, outputs, targets)
             if val_loader is not None:
                 logs.update({f"val_{k}": v for k, v in evaluate(model, loss_fn, val_loader, metrics).items()})
+                if not math.isfinite(logs["val_loss"]):
+                    raise NonFiniteLossError(
+                        f"the validation loss became {logs['val_loss']} at epoch {epoch}" + _ADVICE)
             logs["lr"] = float(lr)
             if scheduler is not None and scheduler_interval == "epoch":
                 if isinstance(scheduler, ReduceLROnPlateau):

@@ -206,8 +206,9 @@ def write_explorers(docs: Path) -> list[tuple[str, str]]:
 
 
 API = {
-    "autodiff": ["autodiff", "autodiff.explorer", "autodiff.tables", "autodiff.render", "autodiff.parse",
-                 "autodiff.compare", "autodiff.numeric", "autodiff.symbolic"],
+    "autodiff": ["autodiff", "autodiff.transforms", "autodiff.trace", "autodiff.primitives.core", "autodiff.reverse",
+                 "autodiff.forward", "autodiff.fast", "autodiff.allocator", "autodiff.explorer", "autodiff.tables",
+                 "autodiff.render", "autodiff.parse", "autodiff.compare", "autodiff.numeric", "autodiff.symbolic"],
     "nets": ["nets", "nets.nn", "nets.optim", "nets.data", "nets.train", "nets.metrics"],
 }
 

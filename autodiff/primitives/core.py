@@ -217,9 +217,11 @@ def apply(prim: Primitive, args: tuple, params: dict):
     for a in args:
         if isinstance(a, Tracer):
             level = a.level
+            if level is top:
+                continue
             if top is None or level.depth > top.depth:
                 top = level
-            elif level is not top and level.depth == top.depth:
+            elif level.depth == top.depth:
                 raise EscapedTracerError(
                     f"{prim.name}: a value traced by {level.name} meets one traced by {top.name}; one of them "
                     "escaped the call that made it (return traced values instead of storing them)")

@@ -16,7 +16,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 import os
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -86,13 +88,14 @@ def load_breast_cancer(return_X_y: bool = False):
                  BREAST_CANCER_CITATION)
 
 
-def load_musk(path: str | os.PathLike, return_X_y: bool = False):
+def load_musk(path: str | os.PathLike, return_X_y: bool = False, allow_nonfinite: bool = False):
     """Read the UCI Musk (version 2) table ``clean2.data`` (or a gzip of it) that you downloaded.
 
     Each line: ``molecule_name, conformation_name, f1, …, f166, class`` with no header (169 fields);
     6,598 conformations of 102 molecules in the full file. Returns ``data`` (N, 166) float64, ``target``
     (N,) int64 (1 = musk), ``groups`` (N,) the molecule names (split by molecule, since conformations of one
-    molecule are near-duplicates) and ``extra["conformation_names"]``.
+    molecule are near-duplicates) and ``extra["conformation_names"]``. A NaN or infinite feature is an
+    error unless ``allow_nonfinite``; every error names the line. A UTF-8 byte-order mark is skipped.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -105,23 +108,30 @@ def load_musk(path: str | os.PathLike, return_X_y: bool = False):
                          "decompress it first (uncompress clean2.data.Z, or gzip -d) and pass clean2.data")
     opener = gzip.open if head == b"\x1f\x8b" else open
     molecules, conformations, rows, labels = [], [], [], []
+    reader = None
     try:
-        with opener(path, "rt", newline="", encoding="utf-8") as f:
-            for lineno, fields in enumerate(csv.reader(f), start=1):
+        # utf-8-sig: a byte-order mark that an editor wrote is not part of the first molecule's name
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            for fields in reader:
+                lineno = reader.line_num
                 if not fields or all(not s.strip() for s in fields):
                     continue
                 if len(fields) != MUSK_FIELDS:
                     raise ValueError(f"{path!r} line {lineno} has {len(fields)} fields; a Musk clean2.data line "
                                      f"has {MUSK_FIELDS} (molecule_name, conformation_name, f1..f166, class)")
-                try:
-                    values = [float(s) for s in fields[2:]]
-                except ValueError:
-                    bad = next(i for i, s in enumerate(fields[2:]) if not _is_number(s))
-                    column = f"f{bad + 1}" if bad < 166 else "class"
-                    raise ValueError(f"{path!r} line {lineno}: column {column} is {fields[2 + bad]!r}, "
-                                     "not a number") from None
+                values = []
+                for i, s in enumerate(fields[2:]):
+                    column = f"f{i + 1}" if i < 166 else "class"
+                    value = _number(s)
+                    if value is None:
+                        raise ValueError(f"{path!r} line {lineno}: column {column} is {_shown(s)}, not a number")
+                    if not math.isfinite(value) and not allow_nonfinite:
+                        raise ValueError(f"{path!r} line {lineno}: column {column} is {_shown(s)}, which is not "
+                                         "finite (pass allow_nonfinite=True to keep NaN and infinite features)")
+                    values.append(value)
                 if values[-1] not in (0.0, 1.0):
-                    raise ValueError(f"{path!r} line {lineno}: class is {fields[-1]!r}; expected 1 (musk) "
+                    raise ValueError(f"{path!r} line {lineno}: class is {_shown(fields[-1])}; expected 1 (musk) "
                                      "or 0 (non-musk)")
                 molecules.append(fields[0].strip())
                 conformations.append(fields[1].strip())
@@ -129,6 +139,11 @@ def load_musk(path: str | os.PathLike, return_X_y: bool = False):
                 labels.append(int(values[-1]))
     except UnicodeDecodeError:
         raise ValueError(f"{path!r} is not a text file; expected the Musk clean2.data CSV") from None
+    except csv.Error as e:  # e.g. a field over csv's size limit; the reader has counted the bad line
+        raise ValueError(f"{path!r} line {reader.line_num if reader else 1} cannot be read as CSV: {e}") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:  # the line being read is the one after those counted
+        raise ValueError(f"{path!r} is a truncated or corrupt gzip file: it breaks off at line "
+                         f"{reader.line_num + 1 if reader else 1} ({e})") from None
     if not rows:
         raise ValueError(f"{path!r} holds no data lines; expected the Musk clean2.data CSV")
     X, y = np.array(rows, dtype=np.float64), np.array(labels, dtype=np.int64)
@@ -138,12 +153,18 @@ def load_musk(path: str | os.PathLike, return_X_y: bool = False):
                  groups=np.array(molecules), extra={"conformation_names": np.array(conformations)})
 
 
-def _is_number(s: str) -> bool:
+def _number(s: str) -> float | None:
+    """The field as a float, or None: Python's float() also reads '1_000', which a CSV number never is."""
+    if "_" in s:
+        return None
     try:
-        float(s)
+        return float(s)
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def _shown(s: str) -> str:
+    return repr(s) if len(s) <= 40 else repr(s[:37] + "...") + f" ({len(s):,} characters)"
 
 
 def _stream(seed: int | None, generator: Generator | None) -> np.random.Generator:

@@ -293,16 +293,22 @@ class Module:
                 problems.append(f"{k!r}: the checkpoint has shape {tuple(arr.shape)}, the model has "
                                 f"{tuple(t.value.shape)}")
                 continue
+            try:  # converted now, so that a value that cannot be converted fails before anything changes
+                arr = arr.astype(t.value.dtype, casting="unsafe")
+            except (TypeError, ValueError) as e:
+                problems.append(f"{k!r}: the checkpoint's {arr.dtype} values cannot be converted to "
+                                f"{t.value.dtype} ({e})")
+                continue
             updates.append((t, arr))
         if problems:
             raise RuntimeError(f"error loading state_dict into {type(self).__name__}: " + "; ".join(problems))
         for t, arr in updates:
             # In place, so that optimizers holding these parameters keep working.
             if t.value.flags.writeable:
-                np.copyto(t.value, arr, casting="unsafe")
+                np.copyto(t.value, arr)
                 t._vbox[0] += 1  # changed in place (PyTorch copies under no_grad, which counts a version)
             else:
-                t.value = arr.astype(t.value.dtype)
+                t.value = arr
         return IncompatibleKeys(missing, unexpected)
 
     # --- printing --------------------------------------------------------------------------------------

@@ -28,15 +28,16 @@ def both(compute):
     return on, off
 
 
-def assert_same(on, off):
+def assert_same(on, off, inputs=np.float64):
     """Equal dtypes and values, up to the rounding of adding the same contributions in another order
-    (x̄[index] += ȳ adds into a buffer where the reference adds whole arrays): a few units in the last place."""
+    (x̄[index] += ȳ adds into a buffer where the reference adds whole arrays, ẋ·(d₀ + d₁) sums the partials
+    first): a few units in the last place of the result's precision, or of the inputs' where lower."""
     on, off = (on if isinstance(on, tuple) else (on,)), (off if isinstance(off, tuple) else (off,))
     assert len(on) == len(off)
     for a, b in zip(on, off):
         a, b = np.asarray(a), np.asarray(b)
         assert a.dtype == b.dtype and a.shape == b.shape
-        ulp = 4 * np.finfo(b.dtype if b.dtype.kind == "f" else np.float64).eps
+        ulp = 4 * max(np.finfo(b.dtype if b.dtype.kind == "f" else np.float64).eps, np.finfo(inputs).eps)
         np.testing.assert_allclose(a, b, rtol=ulp, atol=ulp * float(np.max(np.abs(b), initial=0.0)))
 
 
@@ -111,3 +112,28 @@ def test_array_jvps(dtype):
     batch = rng.normal(size=(2, 4, 3)).astype(dtype)  # two directions: the reference handles the batch
     assert_same(*both(lambda: ad.jvp(f, (x,), (batch,))))
     assert_same(*both(lambda: ad.jacfwd(rosenbrock)(np.linspace(-1, 1, 6).astype(dtype))))
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "maximum", "minimum"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_value_as_both_operands(name, dtype):
+    prim = ad.REGISTRY[name]
+    x = np.linspace(0.5, 2.0, 7).astype(dtype)
+
+    def f(v):
+        a = ad.sin(v) + 1.5  # one node, used twice below
+        return ad.sum(prim(a, a) * v)
+
+    assert_same(*both(lambda: ad.grad(f)(x)))
+    assert_same(*both(lambda: ad.jvp(f, (x,), (np.ones_like(x),))))
+    assert_same(*both(lambda: ad.hessian(lambda v: ad.sum(prim(v, v)))(x[:3])), inputs=dtype)
+
+
+def test_speed_paths_step_aside_inside_another_transformation():
+    # forward over reverse at arrays above fast.UNIFORM_MIN_SIZE: the sweep's values are dual numbers there
+    x = np.linspace(-1.0, 1.0, 5000)
+    v = np.cos(np.arange(5000.0))
+    assert_same(*both(lambda: ad.hvp(lambda z: ad.sum(ad.sin(z) * 2.0), x, v)))
+    np.testing.assert_allclose(ad.hvp(lambda z: ad.sum(ad.sin(z) * 2.0), x, v), -2.0 * np.sin(x) * v, rtol=1e-14)
+    a = x[:10]
+    assert_same(*both(lambda: ad.hvp(rosenbrock, a, v[:10])))

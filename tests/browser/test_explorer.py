@@ -17,8 +17,8 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 COURSE = "x1*x2 + exp(x1*x2) - sin(x2)"
-# Course order: v3 = v1·v2, v4 = sin v2, v5 = exp v3, v6 = v3 + v5, v7 = v6 − v4 (README, `autodiff` command).
-EDGES = {"v3": ["v1", "v2"], "v4": ["v2"], "v5": ["v3"], "v6": ["v3", "v5"], "v7": ["v6", "v4"]}
+# Course order: v3 = v1·v2, v4 = sin v2, v5 = exp v3, v6 = v3 − v4, v7 = v5 + v6 (README, `autodiff` command).
+EDGES = {"v3": ["v1", "v2"], "v4": ["v2"], "v5": ["v3"], "v6": ["v3", "v4"], "v7": ["v5", "v6"]}
 
 
 @pytest.fixture(scope="module")
