@@ -17,9 +17,10 @@ import importlib
 from typing import Any
 
 from . import dtypes, nn
-from .autograd_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import (
     bool_,
+    device,
     double,
     float16,
     float32,
@@ -41,17 +42,30 @@ from .ops import (
     amax,
     argmax,
     argmin,
+    argsort,
+    bmm,
     cat,
+    ceil,
+    chunk,
     clamp,
     clip,
     concatenate,
     cos,
+    cumsum,
+    dot,
     equal,
     erf,
     exp,
+    expm1,
     flatten,
+    floor,
+    gather,
     isclose,
+    isfinite,
+    isinf,
+    isnan,
     log,
+    log1p,
     log_softmax,
     logsumexp,
     matmul,
@@ -61,21 +75,32 @@ from .ops import (
     min,
     minimum,
     mm,
+    neg,
+    nonzero,
+    norm,
     numel,
     permute,
     pow,
+    prod,
     relu,
+    repeat_interleave,
     reshape,
+    round,
     sigmoid,
+    sign,
     sin,
     softmax,
+    sort,
+    split,
     sqrt,
     square,
     squeeze,
     stack,
     std,
     sum,
+    tan,
     tanh,
+    topk,
     transpose,
     unsqueeze,
     var,
@@ -98,6 +123,7 @@ from .random import (
     set_rng_state,
 )
 from .tensor import (
+    Size,
     Tensor,
     arange,
     as_tensor,
@@ -117,6 +143,8 @@ from .tensor import (
 )
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
+float = float32  # noqa: A001 - PyTorch's aliases: torch.float is float32, torch.int int32, torch.long int64
+int = int32  # noqa: A001
 
 __all__ = [  # noqa: RUF022
     "Generator", "Tensor", "abs", "allclose", "amax", "arange", "argmax", "argmin", "as_tensor",
@@ -130,11 +158,15 @@ __all__ = [  # noqa: RUF022
     "relu", "reshape", "seed", "set_default_dtype", "set_grad_enabled", "set_rng_state", "short",
     "sigmoid", "sin", "softmax", "sqrt", "square", "squeeze", "stack", "std", "sum", "tanh", "tensor",
     "transpose", "uint8", "unsqueeze", "var", "where", "zeros", "zeros_like",
+    "Size", "argsort", "bmm", "ceil", "chunk", "cuda", "cumsum", "device", "dot", "expm1", "float", "floor", "gather",
+    "inference_mode", "int", "isfinite", "isinf", "isnan", "linalg", "log1p", "neg", "nonzero", "norm", "prod",
+    "repeat_interleave", "round", "sign", "sort", "split", "tan", "topk", "utils",
 ]
 
 # Subpackages that build on this one, imported on first use (PEP 562) so that `import nets` stays
 # light and works while they are being written.
-_LAZY_MODULES = ("optim", "data", "models", "train", "metrics", "information", "serialization")
+_LAZY_MODULES = ("optim", "data", "models", "train", "metrics", "information", "serialization", "utils", "cuda",
+                 "linalg")
 _LAZY_NAMES = {"save": "serialization", "load": "serialization"}
 
 

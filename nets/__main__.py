@@ -495,7 +495,8 @@ def evaluate_command(args) -> int:
     except (OSError, ValueError) as e:
         raise UsageError(f"nets evaluate: error: {e}") from None
     d = train_set.tensors[0].shape[1]
-    stored = sum(np.size(v) for v in ckpt["model"].values() if isinstance(v, (np.ndarray, nets.Tensor)))
+    stored = sum((v.numel() if isinstance(v, nets.Tensor) else np.size(v)) for v in ckpt["model"].values()
+                 if isinstance(v, (np.ndarray, nets.Tensor)))
     if _linear_parameters(cfg, d, k) > stored:  # checked before the model is allocated
         raise UsageError(f"nets evaluate: error: {args.checkpoint!r}: its configuration describes a model of at "
                          f"least {_linear_parameters(cfg, d, k):,} parameters, but it holds {stored:,} weights")
@@ -520,8 +521,8 @@ def evaluate_command(args) -> int:
     if k:
         model.eval()
         with nets.no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            out = model(dataset.tensors[0]).data
-        y = dataset.tensors[1].data.reshape(-1).astype(np.int64)
+            out = model(dataset.tensors[0]).value
+        y = dataset.tensors[1].value.reshape(-1).astype(np.int64)
         pred = (out.reshape(-1) >= 0).astype(np.int64) if out.shape[-1] == 1 else out.argmax(axis=1)
         print("confusion matrix (rows: true class, columns: predicted):")
         print(metrics.confusion_matrix(y, pred, num_classes=k))

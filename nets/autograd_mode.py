@@ -76,3 +76,11 @@ class enable_grad(_Switch):
     """Record again inside a ``no_grad`` region."""
 
     mode = True
+
+
+class inference_mode(_Switch):
+    """``torch.inference_mode``: here the same as ``no_grad`` (nothing is recorded); ``inference_mode(False)``
+    records as usual."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = not mode

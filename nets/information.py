@@ -31,7 +31,7 @@ def _log_base(base) -> float:
 
 def _distribution(p, name: str) -> np.ndarray:
     """Check that the last axis of ``p`` is a probability distribution (non-negative, sums to 1)."""
-    p = np.asarray(p.data if isinstance(p, Node) else p, dtype=np.float64)
+    p = np.asarray(p.value if isinstance(p, Node) else p, dtype=np.float64)
     if p.ndim == 0 or p.shape[-1] == 0:
         raise ValueError(f"{name} must have at least one outcome along its last axis, got shape {p.shape}")
     if not np.all(np.isfinite(p)) or np.any(p < 0):
@@ -65,7 +65,7 @@ def entropy(p, base=2):
 
 def binary_entropy(theta, base=2):
     """H(θ) = −θ log θ − (1−θ) log(1−θ), the entropy of a coin with P(heads) = θ ∈ [0, 1]; H(½) = 1 bit."""
-    theta = np.asarray(theta.data if isinstance(theta, Node) else theta, dtype=np.float64)
+    theta = np.asarray(theta.value if isinstance(theta, Node) else theta, dtype=np.float64)
     if not np.all(np.isfinite(theta)) or np.any((theta < 0) | (theta > 1)):
         raise ValueError("theta must lie in [0, 1]")
     h = -(_xlogy(theta, theta) + _xlogy(1 - theta, 1 - theta)) / _log_base(base)
@@ -93,7 +93,7 @@ def perplexity(p, base=2):
 
 def mutual_information(joint, base=2):
     """I(X;Y) = KL(P(X,Y) ‖ P(X)P(Y)) = H(X) − H(X|Y) ≥ 0 from a joint table P[x, y] summing to 1."""
-    joint = np.asarray(joint.data if isinstance(joint, Node) else joint, dtype=np.float64)
+    joint = np.asarray(joint.value if isinstance(joint, Node) else joint, dtype=np.float64)
     if joint.ndim != 2:
         raise ValueError(f"joint must be a 2-D table P[x, y], got shape {joint.shape}")
     _distribution(joint.reshape(-1), "joint")

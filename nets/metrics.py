@@ -17,7 +17,7 @@ _AVERAGES = ("binary", "macro", "micro", "weighted")
 
 
 def _array(x, name: str) -> np.ndarray:
-    a = np.asarray(x.data if isinstance(x, Node) else x)
+    a = np.asarray(x.value if isinstance(x, Node) else x)
     if a.size == 0:
         raise ValueError(f"{name} is empty")
     return a

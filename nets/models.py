@@ -44,8 +44,8 @@ class LinearRegression(nn.Module):
         SVD, well-conditioned; XᵀX is never formed or inverted). The bias is the appended ones column (last).
         If [X 1] lacks full column rank the minimizer is not unique and this gives the one of least norm;
         ``rank_`` and ``singular_values_`` record the design matrix's rank and singular values."""
-        X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64)
-        y = np.asarray(y.data if isinstance(y, Tensor) else y, dtype=np.float64)
+        X = np.asarray(X.value if isinstance(X, Tensor) else X, dtype=np.float64)
+        y = np.asarray(y.value if isinstance(y, Tensor) else y, dtype=np.float64)
         n, d = X.shape if X.ndim == 2 else (None, None)
         if X.ndim != 2 or d != self.linear.in_features:
             raise ValueError(f"X must have shape (N, {self.linear.in_features}), got {X.shape}")
@@ -57,9 +57,9 @@ class LinearRegression(nn.Module):
         self.rank_, self.singular_values_ = int(rank), sv
         w = self.linear.weight
         with no_grad():
-            w.data[...] = coef[:d].T.astype(w.data.dtype)
+            w.value[...] = coef[:d].T.astype(w.value.dtype)
             if self.linear.bias is not None:
-                self.linear.bias.data[...] = coef[d].astype(w.data.dtype)
+                self.linear.bias.value[...] = coef[d].astype(w.value.dtype)
         return self
 
 

@@ -76,12 +76,12 @@ def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002
 clip = clamp
 
 
-def sum(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    return _t(x).sum(dim, keepdim)
+def sum(x, dim=None, keepdim: bool = False, dtype=None, *, axis=None) -> Tensor:  # noqa: A001
+    return _t(x).sum(dim, keepdim, dtype=dtype, axis=axis)
 
 
-def mean(x, dim=None, keepdim: bool = False) -> Tensor:
-    return _t(x).mean(dim, keepdim)
+def mean(x, dim=None, keepdim: bool = False, dtype=None, *, axis=None) -> Tensor:
+    return _t(x).mean(dim, keepdim, dtype=dtype, axis=axis)
 
 
 def var(x, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, correction=None) -> Tensor:
@@ -139,9 +139,117 @@ def minimum(a, b) -> Tensor:
     return Tensor._apply(_P["minimum"], (a, b), {})
 
 
-def where(condition, input, other) -> Tensor:  # noqa: A002
-    """``input`` where ``condition`` holds, else ``other`` (the condition is not differentiated)."""
+_NOTHING = object()
+
+
+def where(condition, input=_NOTHING, other=_NOTHING):  # noqa: A002
+    """``input`` where ``condition`` holds, else ``other`` (the condition is not differentiated);
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``."""
+    if input is _NOTHING and other is _NOTHING:
+        return _t(condition).nonzero(as_tuple=True)
     return Tensor._apply(_P["where"], (_t(input), other), {"cond": np.asarray(_value(condition), dtype=bool)})
+
+
+def nonzero(x, as_tuple: bool = False):
+    return _t(x).nonzero(as_tuple=as_tuple)
+
+
+def bmm(input, mat2) -> Tensor:  # noqa: A002
+    return _t(input).bmm(mat2)
+
+
+def dot(input, other) -> Tensor:  # noqa: A002
+    return _t(input).dot(other)
+
+
+def gather(input, dim: int, index) -> Tensor:  # noqa: A002
+    return _t(input).gather(dim, index)
+
+
+def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
+    return _t(input).sort(dim, descending, stable)
+
+
+def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:  # noqa: A002
+    return _t(input).argsort(dim, descending, stable)
+
+
+def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    return _t(input).topk(k, dim, largest, sorted)
+
+
+def chunk(input, chunks: int, dim: int = 0) -> tuple:  # noqa: A002
+    return _t(input).chunk(chunks, dim)
+
+
+def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    return _t(tensor).split(split_size_or_sections, dim)
+
+
+def cumsum(input, dim: int, dtype=None) -> Tensor:  # noqa: A002
+    return _t(input).cumsum(dim, dtype=dtype)
+
+
+def prod(input, dim=None, keepdim: bool = False, dtype=None) -> Tensor:  # noqa: A002
+    return _t(input).prod(dim, keepdim, dtype=dtype)
+
+
+def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:  # noqa: A002
+    return _t(input).norm(p, dim, keepdim, dtype=dtype)
+
+
+def sign(x) -> Tensor:
+    return _t(x).sign()
+
+
+def round(x, decimals: int = 0) -> Tensor:  # noqa: A001
+    return _t(x).round(decimals=decimals)
+
+
+def floor(x) -> Tensor:
+    return _t(x).floor()
+
+
+def ceil(x) -> Tensor:
+    return _t(x).ceil()
+
+
+def log1p(x) -> Tensor:
+    return _t(x).log1p()
+
+
+def expm1(x) -> Tensor:
+    return _t(x).expm1()
+
+
+def isnan(x) -> Tensor:
+    return _t(x).isnan()
+
+
+def isinf(x) -> Tensor:
+    return _t(x).isinf()
+
+
+def isfinite(x) -> Tensor:
+    return _t(x).isfinite()
+
+
+def neg(x) -> Tensor:
+    return _t(x).neg()
+
+
+def tan(x) -> Tensor:
+    return Tensor._apply(_P["tan"], (_t(x),), {})
+
+
+def repeat_interleave(x, repeats: int, dim: int | None = None) -> Tensor:
+    x = _t(x)
+    if dim is None:
+        x, dim = x.reshape(-1), 0
+    n = x.shape[dim]
+    idx = [slice(None)] * x.ndim
+    idx[dim] = np.repeat(np.arange(n), repeats)
+    return x[tuple(idx)]
 
 
 def reshape(x, shape) -> Tensor:

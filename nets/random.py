@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dtypes import check_device
+
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed, so that an unseeded run is still repeatable
 
 
@@ -102,8 +104,10 @@ def _float(dtype):
     return d
 
 
-def randn(*size, generator: Generator | None = None, dtype=None, requires_grad: bool = False):
+def randn(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False):
     """Standard normal samples of shape ``size``."""
+    if device is not None:
+        check_device(device)
     from .tensor import _make
 
     d = _float(dtype)
@@ -111,8 +115,10 @@ def randn(*size, generator: Generator | None = None, dtype=None, requires_grad: 
     return _make(v.astype(d, copy=False), requires_grad)
 
 
-def rand(*size, generator: Generator | None = None, dtype=None, requires_grad: bool = False):
+def rand(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False):
     """Uniform samples on [0, 1) of shape ``size``."""
+    if device is not None:
+        check_device(device)
     from .tensor import _make
 
     d = _float(dtype)
@@ -120,8 +126,10 @@ def rand(*size, generator: Generator | None = None, dtype=None, requires_grad: b
     return _make(v.astype(d, copy=False), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size=(), generator: Generator | None = None, dtype=None):
+def randint(low: int, high: int | None = None, size=(), generator: Generator | None = None, dtype=None, device=None):
     """Integers uniform on [low, high) (int64), like ``torch.randint``."""
+    if device is not None:
+        check_device(device)
     from .tensor import _make
 
     if high is None:
@@ -130,19 +138,25 @@ def randint(low: int, high: int | None = None, size=(), generator: Generator | N
     return _make(v if dtype is None else v.astype(dtype), False)
 
 
-def randperm(n: int, generator: Generator | None = None, dtype=None):
+def randperm(n: int, generator: Generator | None = None, dtype=None, device=None):
     """A random permutation of 0 … n−1 (int64)."""
+    if device is not None:
+        check_device(device)
     from .tensor import _make
 
     v = rng(generator).permutation(int(n)).astype(np.int64)
     return _make(v if dtype is None else v.astype(dtype), False)
 
 
-def randn_like(x, generator: Generator | None = None, dtype=None, requires_grad: bool = False):
+def randn_like(x, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False):
+    if device is not None:
+        check_device(device)
     return randn(*x.shape, generator=generator, dtype=dtype or x.dtype, requires_grad=requires_grad)
 
 
-def rand_like(x, generator: Generator | None = None, dtype=None, requires_grad: bool = False):
+def rand_like(x, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False):
+    if device is not None:
+        check_device(device)
     return rand(*x.shape, generator=generator, dtype=dtype or x.dtype, requires_grad=requires_grad)
 
 

@@ -64,7 +64,7 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str, depth: int = 0)
         return {"t": "float", "v": float.__repr__(obj)}  # keeps inf, nan and every bit of the value
     if isinstance(obj, Tensor):
         key = f"a{len(arrays)}"
-        arrays[key] = obj.data
+        arrays[key] = obj.value
         return {"t": "tensor", "k": key, "requires_grad": bool(obj.requires_grad)}
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind in "OV":

@@ -24,6 +24,7 @@ import numpy as np
 from autodiff.primitives import REGISTRY, ShapeError, Tracer, apply, primal
 from autodiff.reverse import EAGER, Node, is_grad_enabled
 from autodiff.reverse import backward as _reverse_sweep
+from autodiff.reverse import toposort as _toposort
 
 from . import dtypes as _dt
 
@@ -64,6 +65,8 @@ def _wrap(value, requires_grad: bool = False) -> Tensor:
     t.saved = None
     t.requires_grad = requires_grad
     t.grad = None
+    t._vbox = [0, -1]
+    t._rec = t._hist = None
     return t
 
 
@@ -86,6 +89,57 @@ def _dims(dim) -> int | tuple | None:
     return tuple(dim)
 
 
+def _axis(dim, axis):
+    """``dim``, or numpy's name for it, ``axis`` (PyTorch accepts both)."""
+    return dim if axis is None else axis
+
+
+class Size(tuple):
+    """A shape: a tuple, as ``torch.Size``."""
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"nets.Size({list(self)})"
+
+    def __getitem__(self, key):
+        r = tuple.__getitem__(self, key)
+        return Size(r) if isinstance(key, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+
+def _vector_norm(x: Tensor, p, dim, keepdim: bool) -> Tensor:
+    """(Σ|x|ᵖ)^(1/p) from primitives; max |x| for p = inf, min for −inf, the count of non-zeros for p = 0."""
+    d = _dims(dim)
+    if p == 2:
+        return _root((x * x).sum(d, keepdim), 2)
+    if p == 1:
+        return x.abs().sum(d, keepdim)
+    if p == float("inf"):
+        return x.abs().amax(d, keepdim)
+    if p == float("-inf"):
+        return x.abs().amin(d, keepdim)
+    if p == 0:
+        return (x != 0).to(x.dtype).sum(d, keepdim)
+    return _root((x.abs() ** p).sum(d, keepdim), p)
+
+
+def _root(s: Tensor, p) -> Tensor:
+    """s^(1/p), with PyTorch's zero gradient where s = 0 (the zero vector) instead of 0·∞: where zeros are
+    present, the root is taken of where(s = 0, 1, s) and the result chosen by a second where."""
+    zero = s.value == 0
+    if not zero.any():
+        return s.sqrt() if p == 2 else s ** (1.0 / p)
+    safe = s._apply(_P["where"], (np.ones((), s.value.dtype), s), {"cond": zero})
+    r = safe.sqrt() if p == 2 else safe ** (1.0 / p)
+    return r._apply(_P["where"], (np.zeros((), s.value.dtype), r), {"cond": zero})
+
+
 def _shape_arg(shape) -> tuple:
     """``reshape(2, 3)`` and ``reshape((2, 3))`` alike."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -96,11 +150,21 @@ def _shape_arg(shape) -> tuple:
 class Tensor(Node):
     """An array-valued node. ``Tensor(data, dtype=None, requires_grad=False)`` copies ``data``."""
 
-    __slots__ = ("requires_grad", "grad")
+    # _vbox: the version counter [version, version of the last recorded in-place change], shared by the tensors
+    # that share memory (views, detach()); _rec: what a recorded node read, ((position, box, version), …) with
+    # position -1 for its own value; _hist: {version: the node this tensor was before an in-place change}.
+    __slots__ = ("requires_grad", "grad", "_vbox", "_rec", "_hist")
     __hash__ = object.__hash__  # identity: the engine keys dicts by tensors; __eq__ is elementwise
 
-    def __init__(self, data=None, dtype=None, requires_grad: bool = False):
-        arr = _as_array([] if data is None else data, dtype)
+    def __init__(self, *data, dtype=None, requires_grad: bool = False):
+        """As ``torch.Tensor``: ``Tensor(data)`` copies ``data`` into the default floating dtype (float32), and
+        ``Tensor(2, 3)`` is a tensor of that shape (zeros here, uninitialized in PyTorch)."""
+        if data and all(isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) for n in data):
+            arr = np.zeros(tuple(int(n) for n in data), dtype=_float_dtype(dtype))
+        elif len(data) > 1:
+            raise TypeError("Tensor() takes one data argument (a sequence or an array) or sizes")
+        else:
+            arr = _as_array(data[0] if data else [], _float_dtype(dtype))
         if requires_grad and arr.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients, not {_dt.name(arr.dtype)}")
         self.value = arr
@@ -112,6 +176,8 @@ class Tensor(Node):
         self.saved = None
         self.requires_grad = bool(requires_grad)
         self.grad = None
+        self._vbox = [0, -1]
+        self._rec = self._hist = None
 
     __array_ufunc__ = None  # ndarray ⊕ tensor: numpy defers to the tensor's operators
     _apply = staticmethod(apply)  # self._apply(prim, args, params): bind a primitive (autodiff.primitives)
@@ -125,8 +191,9 @@ class Tensor(Node):
         if type(value) is not np.ndarray:
             value = np.asarray(value)
         if value.dtype is _F64 and _dt._DEFAULT[0] is not _F64:
-            # numpy turns int64 ⊕ Python float into float64; PyTorch gives the default dtype.
-            if not any(_dtype_of(a) == _F64 for a in args):
+            # numpy turns int64 ⊕ Python float into float64; PyTorch gives the default dtype (a cast to float64
+            # says what it wants).
+            if not any(_dtype_of(a) == _F64 for a in args) and "dtype" not in params:
                 value = value.astype(_dt._DEFAULT[0])
         t = _new(Tensor)
         t.value = value
@@ -135,21 +202,43 @@ class Tensor(Node):
         t.grad = None
         t.saved = saved
         t.prim = prim
+        t._hist = None
+        box = None
+        if value.base is not None:  # a view of an operand (reshape, indexing, transpose): one version counter
+            for a in args:
+                if isinstance(a, Tensor) and np.may_share_memory(value, a.value):
+                    box = a._vbox
+                    break
+        t._vbox = box = [0, -1] if box is None else box
         if prim is None:
             t.parents = ()
             t.params = None
             t.requires_grad = False
+            t._rec = None
         else:
-            t.parents = tuple([(a if a.requires_grad else a.value) if isinstance(a, Tensor) else a for a in args])
+            parents = []
+            rec = []
+            for i, a in enumerate(args):
+                if isinstance(a, Tensor):
+                    b = a._vbox
+                    rec.append((i, b, b[0]))
+                    parents.append(a if a.requires_grad else a.value)
+                else:
+                    parents.append(a)
+            rec.append((-1, box, box[0]))
+            t.parents = tuple(parents)
+            t._rec = tuple(rec)
             t.params = params
             t.requires_grad = True
         return t
 
     # --- data, gradient and flags ---------------------------------------------------------------------
     @property
-    def data(self) -> np.ndarray:
-        """The numpy array itself (shared, not a copy): optimizers update it in place."""
-        return self.value
+    def data(self) -> Tensor:
+        """A tensor sharing this one's memory, with no history and not requiring grad (PyTorch's ``.data``: its
+        in-place changes are not counted by this tensor's version counter, so backward() cannot detect them;
+        ``detach()`` is the safe form). ``.numpy()`` or ``np.asarray`` give the array itself."""
+        return _wrap(self.value)
 
     @data.setter
     def data(self, new) -> None:
@@ -173,8 +262,15 @@ class Tensor(Node):
         return self
 
     def detach(self) -> Tensor:
-        """The same data as a new leaf that records nothing."""
-        return _wrap(self.value)
+        """The same data as a new leaf that records nothing (sharing the version counter, as PyTorch's)."""
+        t = _wrap(self.value)
+        t._vbox = self._vbox
+        return t
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's memory was changed in place (PyTorch's version counter)."""
+        return self._vbox[0]
 
     def detach_(self) -> Tensor:
         self.prim, self.parents, self.params, self.requires_grad = None, (), None, False
@@ -184,7 +280,9 @@ class Tensor(Node):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires it (one reverse sweep).
 
         A scalar (one-element) tensor needs no ``gradient``; otherwise ``gradient`` is the adjoint of
-        ``self`` (same shape) and the leaves receive the vector-Jacobian product.
+        ``self`` (same shape) and the leaves receive the vector-Jacobian product. As in PyTorch the graph is
+        freed afterwards (a second backward through it raises) unless ``retain_graph=True``, and a value the
+        sweep would read that was changed in place since it was recorded is an error, never a wrong gradient.
         """
         if create_graph:
             raise NotImplementedError("create_graph=True is not supported on tensors; for higher derivatives "
@@ -204,7 +302,10 @@ class Tensor(Node):
             if seed.shape != v.shape:
                 raise RuntimeError(f"gradient has shape {tuple(seed.shape)} but the tensor has shape "
                                    f"{tuple(v.shape)}; they must match")
-        adjoints = _reverse_sweep([self], [seed])
+        order = _checked_order(self)
+        adjoints = _reverse_sweep([self], [seed], tape=order)
+        if not retain_graph:
+            _free(order)
         handed_out: set = set()  # ids of the arrays already given to a leaf
         for node, g in adjoints.items():
             if node.prim is not None or not isinstance(node, Tensor) or not node.requires_grad:
@@ -224,32 +325,6 @@ class Tensor(Node):
                 node.grad = _wrap(g)
             else:
                 grad.value += g
-
-    def zero_(self) -> Tensor:
-        self._check_inplace("zero_")
-        self.value[...] = 0
-        return self
-
-    def fill_(self, value) -> Tensor:
-        self._check_inplace("fill_")
-        self.value[...] = _value(value)
-        return self
-
-    def copy_(self, src) -> Tensor:
-        self._check_inplace("copy_")
-        s = np.asarray(_value(src))
-        try:
-            np.copyto(self.value, np.broadcast_to(s, self.value.shape), casting="unsafe")
-        except ValueError:
-            raise ShapeError(f"copy_: source of shape {s.shape} does not broadcast to {self.value.shape}") from None
-        return self
-
-    def _check_inplace(self, what: str) -> None:
-        if is_grad_enabled() and self.requires_grad:
-            raise RuntimeError(f"{what}: a tensor that requires grad cannot be changed in place while operations "
-                               "are recorded; wrap the update in nets.no_grad() or change .data")
-        if not self.value.flags.writeable:
-            self.value = np.array(self.value)
 
     # --- conversions ------------------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
@@ -291,10 +366,11 @@ class Tensor(Node):
     def to(self, *args, **kwargs) -> Tensor:
         """``to(dtype)`` (differentiable cast); ``to("cpu")`` is a no-op."""
         dtype = kwargs.get("dtype")
+        if "device" in kwargs:
+            _dt.check_device(kwargs["device"])
         for a in args:
-            if isinstance(a, str):
-                if a != "cpu":
-                    raise ValueError(f"nets runs on the CPU only; got device {a!r}")
+            if _dt.is_device(a):
+                _dt.check_device(a)
             elif isinstance(a, Tensor):
                 dtype = a.dtype
             else:
@@ -304,9 +380,13 @@ class Tensor(Node):
         d = _dt.as_dtype(dtype)
         if d == self.value.dtype:
             return self
-        if self.requires_grad and d.kind not in "fc":
+        if d.kind not in "fc":  # (not differentiable: a new leaf, as PyTorch's)
             return _wrap(self.value.astype(d))
         return self._apply(_P["cast"], (self,), {"dtype": d})
+
+    def cuda(self, *args, **kwargs) -> Tensor:
+        _dt.check_device("cuda")
+        return self
 
     def type(self, dtype=None):
         return _dt.name(self.dtype) if dtype is None else self.to(dtype)
@@ -358,15 +438,15 @@ class Tensor(Node):
         return "cpu"
 
     @property
-    def shape(self) -> tuple:
-        return self.value.shape
+    def shape(self) -> Size:
+        return Size(self.value.shape)
 
     @property
     def ndim(self) -> int:
         return self.value.ndim
 
     def size(self, dim: int | None = None):
-        return self.value.shape if dim is None else self.value.shape[dim]
+        return Size(self.value.shape) if dim is None else self.value.shape[dim]
 
     def dim(self) -> int:
         return self.value.ndim
@@ -445,13 +525,58 @@ class Tensor(Node):
         return self.expand(other.shape)
 
     # --- reductions -------------------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    def sum(self, dim=None, keepdim: bool = False, dtype=None, *, axis=None) -> Tensor:
         x = self if dtype is None else self.to(dtype)
-        return x._apply(_P["sum"], (x,), {"axis": _dims(dim), "keepdims": keepdim})
+        if dtype is None and x.value.dtype.kind in "bui":  # PyTorch sums integers and booleans in int64
+            x = x.to(_dt.int64)
+        return x._apply(_P["sum"], (x,), {"axis": _dims(_axis(dim, axis)), "keepdims": keepdim})
 
-    def mean(self, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    def mean(self, dim=None, keepdim: bool = False, dtype=None, *, axis=None) -> Tensor:
         x = self if dtype is None else self.to(dtype)
-        return x._apply(_P["mean"], (x,), {"axis": _dims(dim), "keepdims": keepdim})
+        if x.value.dtype.kind not in "fc":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                               f"or complex dtype. Got: {_dt.torch_name(x.value.dtype)}")
+        return x._apply(_P["mean"], (x,), {"axis": _dims(_axis(dim, axis)), "keepdims": keepdim})
+
+    def prod(self, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+        """The product of the entries (along ``dim``): a chain of products, so the gradient is exact at zeros."""
+        x = self if dtype is None else self.to(dtype)
+        if x.value.dtype.kind in "bui":
+            x = x.to(_dt.int64)
+        if not (x.requires_grad and is_grad_enabled()):
+            return _wrap(np.asarray(np.prod(x.value, axis=dim, keepdims=keepdim)))
+        if dim is None:
+            x, d = x.reshape(-1), 0
+        else:
+            d = dim % x.value.ndim
+        n = x.value.shape[d]
+        out = x.select(d, 0) if n else _wrap(np.ones(x.value.shape[:d] + x.value.shape[d + 1:], x.value.dtype))
+        for i in range(1, n):
+            out = out * x.select(d, i)
+        if keepdim:
+            out = out.unsqueeze(d) if dim is not None else out.reshape((1,) * self.value.ndim)
+        return out
+
+    def select(self, dim: int, index: int) -> Tensor:
+        idx = [slice(None)] * self.value.ndim
+        idx[dim] = index
+        return self[tuple(idx)]
+
+    def cumsum(self, dim: int, dtype=None) -> Tensor:
+        """Running sums along ``dim``: a product with a triangular matrix of ones, so that no new derivative is
+        needed (O(n²) along ``dim``; plain numpy when nothing is recorded)."""
+        x = self if dtype is None else self.to(dtype)
+        if x.value.dtype.kind in "bui":
+            x = x.to(_dt.int64)
+        if not (x.requires_grad and is_grad_enabled()):
+            return _wrap(np.cumsum(x.value, axis=dim))
+        n = x.value.shape[dim]
+        upper = np.triu(np.ones((n, n), dtype=x.value.dtype))
+        return (x.transpose(dim, -1) @ upper).transpose(dim, -1)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+        """The vector p-norm of all entries (or along ``dim``): 2 ('fro'), 1, inf, -inf, 0 or any p."""
+        return _vector_norm(self if dtype is None else self.to(dtype), 2 if p in ("fro", None) else p, dim, keepdim)
 
     def var(self, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, correction=None) -> Tensor:
         """Σ(x − mean)² / (n − correction); correction 1 (unbiased) by default, as PyTorch."""
@@ -516,6 +641,139 @@ class Tensor(Node):
     def any(self, dim=None) -> Tensor:
         return _wrap(np.asarray(np.any(self.value, axis=dim)))
 
+    # --- indexing, splitting, sorting (each through getitem, so gradients flow) -------------------------
+    def gather(self, dim: int, index) -> Tensor:
+        """out[i][j] = self[index[i][j]][j] (dim 0) and so on: PyTorch's gather."""
+        idx = np.asarray(_value(index))
+        if idx.ndim != self.value.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        if idx.dtype.kind not in "iu":
+            raise RuntimeError("gather(): Expected dtype int64 for index")
+        d = dim % max(self.value.ndim, 1)
+        grids = list(np.indices(idx.shape, sparse=True))
+        grids[d] = idx
+        return self[tuple(grids)]
+
+    def repeat(self, *sizes) -> Tensor:
+        """Tile the tensor ``sizes[i]`` times along dimension i (new leading dimensions when more sizes)."""
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.value.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                               "tensor")
+        x = self.reshape((1,) * (len(sizes) - self.value.ndim) + tuple(self.value.shape))
+        shape = x.value.shape
+        index = np.ix_(*[np.arange(n * r) % n if n else np.arange(0) for n, r in zip(shape, sizes)])
+        return x[index]
+
+    def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+        n = self.value.shape[dim]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != n:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                                   f"at dimension {dim}), but got split_sizes={sizes}")
+        out, start = [], 0
+        for k in sizes:
+            idx = [slice(None)] * self.value.ndim
+            idx[dim] = slice(start, start + k)
+            out.append(self[tuple(idx)])
+            start += k
+        return tuple(out)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        n = self.value.shape[dim]
+        step = -(-n // chunks) if n else 1
+        return self.split(step, dim)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:
+        v = self.value
+        idx = np.argsort(-v if descending else v, axis=dim, kind="stable")
+        return ValuesIndices(self.gather(dim, idx), _wrap(idx.astype(np.int64)))
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return self.sort(dim, descending, stable).indices
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:  # noqa: A002
+        v = self.value
+        if not 0 <= k <= v.shape[dim]:
+            raise RuntimeError("selected index k out of range")
+        idx = np.take(np.argsort(-v if largest else v, axis=dim, kind="stable"), np.arange(k), axis=dim)
+        return ValuesIndices(self.gather(dim, idx), _wrap(idx.astype(np.int64)))
+
+    def nonzero(self, as_tuple: bool = False):
+        found = np.nonzero(self.value)
+        if as_tuple:
+            return tuple(_wrap(i.astype(np.int64)) for i in found)
+        return _wrap(np.stack(found, axis=1).astype(np.int64) if found else np.zeros((0, 0), np.int64))
+
+    # --- new tensors like this one (its dtype unless given) ---------------------------------------------
+    def new_zeros(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _make(np.zeros(_shape_arg(size), dtype=self.value.dtype if dtype is None else _dt.as_dtype(dtype)),
+                     requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _make(np.ones(_shape_arg(size), dtype=self.value.dtype if dtype is None else _dt.as_dtype(dtype)),
+                     requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad: bool = False) -> Tensor:
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _make(np.full(tuple(size), _value(fill_value),
+                             dtype=self.value.dtype if dtype is None else _dt.as_dtype(dtype)), requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad: bool = False) -> Tensor:
+        return _make(_as_array(data, self.value.dtype if dtype is None else dtype), requires_grad)
+
+    # --- piecewise-constant functions: zero gradient, as PyTorch's ----------------------------------------
+    def _constant(self, values) -> Tensor:
+        """``values`` as a function of this tensor whose derivative is zero (PyTorch records these, so the result
+        requires grad): where with a false condition, whose rule passes nothing back."""
+        values = np.asarray(values, dtype=self.value.dtype)
+        if self.requires_grad and is_grad_enabled():
+            return self._apply(_P["where"], (self, values), {"cond": np.zeros(self.value.shape, bool)})
+        return _wrap(values)
+
+    def sign(self) -> Tensor:
+        return self._constant(np.sign(self.value))
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return self._constant(np.round(self.value, decimals))
+
+    def floor(self) -> Tensor:
+        return self._constant(np.floor(self.value))
+
+    def ceil(self) -> Tensor:
+        return self._constant(np.ceil(self.value))
+
+    def trunc(self) -> Tensor:
+        return self._constant(np.trunc(self.value))
+
+    def isnan(self) -> Tensor:
+        return _wrap(np.isnan(self.value))
+
+    def isinf(self) -> Tensor:
+        return _wrap(np.isinf(self.value))
+
+    def isfinite(self) -> Tensor:
+        return _wrap(np.isfinite(self.value))
+
+    def log1p(self) -> Tensor:
+        """log(1 + x), as the log of a sum (PyTorch's log1p is more accurate for |x| ≪ 1)."""
+        return (self + 1).log()
+
+    def expm1(self) -> Tensor:
+        return self.exp() - 1
+
+    def reciprocal(self) -> Tensor:
+        return 1 / self
+
+    def rsqrt(self) -> Tensor:
+        return 1 / self.sqrt()
+
     # --- elementwise functions --------------------------------------------------------------------------
     def _unary(self, name: str) -> Tensor:
         return self._apply(_P[name], (self,), _NO_PARAMS)
@@ -573,11 +831,23 @@ class Tensor(Node):
         return self._apply(_P["log_softmax"], (self,), {"axis": dim})
 
     def matmul(self, other) -> Tensor:
+        _dt.check_matmul(self, other)
         return self._apply(_P["matmul"], (self, other), _NO_PARAMS)
 
-    mm = matmul
+    __matmul__ = mm = matmul
+
+    def __rmatmul__(self, other) -> Tensor:
+        _dt.check_matmul(other, self)
+        return self._apply(_P["matmul"], (other, self), _NO_PARAMS)
 
     def dot(self, other) -> Tensor:
+        _dt.check_matmul(self, other)
+        return self._apply(_P["matmul"], (self, other), _NO_PARAMS)
+
+    def bmm(self, other) -> Tensor:
+        if self.value.ndim != 3 or np.ndim(_value(other)) != 3:
+            raise RuntimeError("batch1 must be a 3D tensor" if self.value.ndim != 3 else "batch2 must be a 3D tensor")
+        _dt.check_matmul(self, other)
         return self._apply(_P["matmul"], (self, other), _NO_PARAMS)
 
     def add(self, other, alpha=1) -> Tensor:
@@ -632,49 +902,147 @@ class Tensor(Node):
     def __or__(self, other) -> Tensor:
         return _wrap(np.asarray(self.value | _value(other)))
 
-    # --- in-place arithmetic (for updates under no_grad) -------------------------------------------------
-    def add_(self, other, alpha=1) -> Tensor:
-        self._check_inplace("add_")
-        self.value += _value(other) * alpha if alpha != 1 else _value(other)
+    # --- in-place operations (PyTorch's rules: see _inplace) --------------------------------------------
+    def _inplace(self, compute) -> Tensor:
+        """Change this tensor to ``compute(self)`` (an out-of-place result) in its own memory, as PyTorch's
+        in-place operations: an error on a leaf that requires grad while recording; when the result is recorded
+        (this tensor, or the other operand, requires grad), this tensor becomes that node, and the node it was
+        lives on (with a copy of its old value, which PyTorch also keeps for in-place rules) for the operations
+        recorded before; the version counter goes up, so a value saved for backward and changed since is
+        detected at backward()."""
+        if self.requires_grad and self.prim is None and is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        r = compute(self)
+        if not isinstance(r, Tensor):
+            r = _wrap(np.asarray(r))
+        v = self.value
+        rv = r.value
+        if rv.shape != v.shape:
+            raise RuntimeError(f"output with shape {list(v.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(v.shape, rv.shape))}")
+        if rv.dtype != v.dtype and not np.can_cast(rv.dtype, v.dtype, "same_kind"):
+            raise RuntimeError(f"result type {_dt.torch_name(rv.dtype)} can't be cast to the desired output type "
+                               f"{_dt.torch_name(v.dtype)}")
+        box = self._vbox
+        if r.prim is not None:
+            self._rebase(r)
+        if not v.flags.writeable:
+            self.value = v = np.array(v)
+        np.copyto(v, rv, casting="unsafe")
+        box[0] += 1
+        if r.prim is not None:
+            box[1] = box[0]
+            self._rec = self._rec[:-1] + ((-1, box, box[0]),)
         return self
 
-    def sub_(self, other, alpha=1) -> Tensor:
-        self._check_inplace("sub_")
-        self.value -= _value(other) * alpha if alpha != 1 else _value(other)
-        return self
+    def _rebase(self, r: Tensor) -> None:
+        """This tensor takes the recorded result ``r``'s place in the graph; the node it was (with a copy of its
+        value) takes its place among ``r``'s parents and in the history that backward() reroutes through."""
+        version = self._vbox[0]
+        old = _wrap(np.array(self.value), self.requires_grad)
+        old.prim, old.parents, old.params, old.saved, old._vbox = self.prim, self.parents, self.params, self.saved, \
+            [version, -1]
+        # Its own entry stays on the live counter: a rule that reads its own output (exp, relu …) reads the value
+        # that is now being changed (PyTorch saves the result itself, not a copy); rules that read their operand
+        # read the copy (PyTorch saves the original self of an in-place operation).
+        old._rec = self._rec
+        old._hist = _IS_SNAPSHOT
+        v = self.value
+        moved = set()
+        parents = list(r.parents)
+        for i, p in enumerate(parents):
+            if p is self or p is v:
+                parents[i] = old if p is self else old.value
+                moved.add(i)
+        if self.requires_grad:
+            hist = self._hist if self._hist is not None else {}
+            hist[version] = old
+            self._hist = hist
+        self.prim, self.parents, self.params, self.saved = r.prim, tuple(parents), r.params, r.saved
+        self._rec = tuple((i, old._vbox, ver) if i in moved else (i, b, ver) for i, b, ver in r._rec)
+        self.requires_grad = True
 
-    def mul_(self, other) -> Tensor:
-        self._check_inplace("mul_")
-        self.value *= _value(other)
-        return self
+    def _fill_with(self, values) -> Tensor:
+        """In place: every entry from ``values`` (broadcast); a recorded result passes the gradient to
+        ``values`` only (where with a false condition)."""
+        return self._inplace(lambda x: x._apply(_P["where"], (x, values), {"cond": np.zeros(x.value.shape, bool)}))
 
-    def div_(self, other) -> Tensor:
-        self._check_inplace("div_")
-        self.value /= _value(other)
-        return self
+    def zero_(self) -> Tensor:
+        return self._fill_with(np.zeros((), self.value.dtype))
 
-    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
-        self._check_inplace("clamp_")
-        np.clip(self.value, min, max, out=self.value)
-        return self
+    def fill_(self, value) -> Tensor:
+        return self._fill_with(value if isinstance(value, Tensor) else np.asarray(value, self.value.dtype))
+
+    def copy_(self, src, non_blocking: bool = False) -> Tensor:
+        s = src if isinstance(src, Tensor) else np.asarray(src)
+        sv = _value(s)
+        try:
+            np.broadcast_shapes(np.shape(sv), self.value.shape)
+        except ValueError:
+            raise RuntimeError(f"The size of tensor a ({self.value.shape}) must match the size of tensor b "
+                               f"({np.shape(sv)})") from None
+        return self._fill_with(s)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
         from .random import rng
 
-        self._check_inplace("uniform_")
-        self.value[...] = rng(generator).uniform(a, b, self.value.shape)
-        return self
+        return self._fill_with(rng(generator).uniform(a, b, self.value.shape).astype(self.value.dtype))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
         from .random import rng
 
-        self._check_inplace("normal_")
-        self.value[...] = rng(generator).normal(mean, std, self.value.shape)
-        return self
+        return self._fill_with(rng(generator).normal(mean, std, self.value.shape).astype(self.value.dtype))
+
+    def add_(self, other, alpha=1) -> Tensor:
+        return self._inplace(lambda x: x.add(other, alpha=alpha))
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        return self._inplace(lambda x: x.sub(other, alpha=alpha))
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace(lambda x: x * other)
+
+    def div_(self, other) -> Tensor:
+        return self._inplace(lambda x: x / other)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace(lambda x: x.pow(exponent))
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        return self._inplace(lambda x: x.clamp(min, max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        return self._inplace(lambda x: x.masked_fill(mask, value))
+
+    def __iadd__(self, other) -> Tensor:
+        return self._inplace(lambda x: x + other)
+
+    def __isub__(self, other) -> Tensor:
+        return self._inplace(lambda x: x - other)
+
+    def __imul__(self, other) -> Tensor:
+        return self._inplace(lambda x: x * other)
+
+    def __itruediv__(self, other) -> Tensor:
+        return self._inplace(lambda x: x / other)
+
+    def __ipow__(self, other) -> Tensor:
+        return self._inplace(lambda x: x.pow(other))
 
     def __setitem__(self, index, value) -> None:
-        self._check_inplace("item assignment")
-        self.value[_plain_index(index)] = _value(value)
+        if self.requires_grad and self.prim is None and is_grad_enabled():
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        idx = _plain_index(index)
+        if not (is_grad_enabled() and (self.requires_grad or isinstance(value, Tensor) and value.requires_grad)):
+            v = self.value
+            if not v.flags.writeable:
+                self.value = v = np.array(v)
+            v[idx] = _value(value)
+            self._vbox[0] += 1
+            return
+        self._inplace(lambda x: _assigned(x, idx, value))
 
     # --- printing --------------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -695,6 +1063,141 @@ class Tensor(Node):
 Tensor.kind = Tensor  # the eager level makes the results of tensor operations with Tensor._result
 
 
+def _unary_inplace(name: str):
+    def method(self) -> Tensor:
+        return self._inplace(getattr(Tensor, name))
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"``{name}`` in place (PyTorch's ``Tensor.{name}_``)."
+    return method
+
+
+for _name in ("exp", "log", "sqrt", "abs", "neg", "sin", "cos", "tanh", "sigmoid", "relu", "erf", "square"):
+    setattr(Tensor, _name + "_", _unary_inplace(_name))
+
+
+def _assigned(x: Tensor, idx, value) -> Tensor:
+    """``x`` with ``x[idx] = value``, from primitives (so that a gradient reaches ``value`` and the rest of ``x``):
+    where(mask, value scattered to idx, x)."""
+    v = x.value
+    mask = np.zeros(v.shape, bool)
+    mask[idx] = True
+    selected = v[idx].shape
+    if int(mask.sum()) != int(np.prod(selected, dtype=np.int64)):
+        raise RuntimeError("nets: an assignment that records a gradient cannot repeat an index")
+    if isinstance(value, Tensor) and value.requires_grad:
+        placed = Tensor._apply(_P["index_add"], (value.expand(selected),), {"index": idx, "shape": v.shape})
+    else:
+        placed = np.zeros(v.shape, v.dtype)
+        placed[idx] = _value(value)
+    return Tensor._apply(_P["where"], (placed, x), {"cond": mask})
+
+
+# --- the graph at backward(): versions checked, history rerouted, freed afterwards --------------------------
+_FREED = object()  # a node's ``saved`` once backward() has freed it
+_IS_SNAPSHOT: dict = {}  # the ``_hist`` of a node that a tensor was before an in-place change (never filled)
+_SECOND_TIME = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
+                "have already been freed). Saved intermediate values of the graph are freed when you call "
+                ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph "
+                "a second time or if you need to access saved tensors after calling backward.")
+# The primitives whose rules read their own output (PyTorch saves the result of these too)
+_READS_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid", "div", "pow", "softmax", "log_softmax", "logsumexp", "max",
+                 "relu"}
+_ONLY_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid"}  # … and read nothing else (y' = y, 1/2y, 1+y², 1−y², y(1−y))
+_PAIRS = (_P["mul"], _P["matmul"], _P["linear"])  # the rule for one operand reads only the other
+_LINEAR_CACHE: dict = {}
+
+
+def _linear(prim) -> bool:
+    """Whether the primitive's rule reads no value (linear primitives and ±1 partials): nothing to save or free
+    (PyTorch frees nothing in these nodes either, so a second backward through them works)."""
+    known = _LINEAR_CACHE.get(prim)
+    if known is None:
+        known = _LINEAR_CACHE[prim] = bool(prim.linear or prim.partials is not None
+                                            and all(type(d) is int for d in prim.partials))
+    return known
+
+
+def _reads(node: Tensor, i: int) -> bool:
+    """Whether the node's rule (or PyTorch's, where it saves more) reads operand ``i`` (-1: its own value)."""
+    prim = node.prim
+    if _linear(prim) or prim is _P["where"]:
+        return False
+    if i < 0:
+        if prim is _P["pow"] or prim is _P["div"]:
+            # Only the exponent's (divisor's) partial reads the output, which PyTorch does not save: a node that
+            # an in-place operation moved has its own copy of it; any other's was overwritten.
+            return isinstance(node.parents[1], Tensor) and node._hist is not _IS_SNAPSHOT
+        return prim.name in _READS_OUTPUT
+    if prim in _PAIRS:
+        return i < 2 and isinstance(node.parents[1 - i], Tensor)
+    return prim.name not in _ONLY_OUTPUT
+
+
+def _snapshot(p: Tensor, version: int):
+    """The node ``p`` was at ``version``, if an in-place operation has moved it since (else None)."""
+    hist = p._hist
+    if not hist:
+        return None
+    later = [k for k in hist if k >= version]
+    return hist[min(later)] if later else None
+
+
+def _modified(node: Tensor, i: int, box, version: int) -> RuntimeError:
+    v = node.value if i < 0 else _value(node.parents[i])
+    what = f", which is output 0 of {node.prim.name}" if i < 0 else f", which is operand {i} of {node.prim.name}"
+    kind = f"nets.{_dt.torch_name(np.asarray(v).dtype)}Tensor {list(np.shape(v))}"
+    return RuntimeError(f"one of the variables needed for gradient computation has been modified by an inplace "
+                        f"operation: [{kind}]{what}, is at version {box[0]}; expected version {version} instead. "
+                        "Hint: it was changed in place (+=, an _ method, item assignment, an optimizer step) "
+                        "after being saved for backward; "
+                        "change a .clone() or compute out of place.")
+
+
+def _checked_order(out: Tensor) -> list:
+    """The graph below ``out`` in evaluation order, for the sweep: every value a rule will read is as it was
+    recorded (else PyTorch's error), and an edge recorded before an in-place change of its operand leads to the
+    node that operand was then."""
+    while True:
+        order = _toposort([out], leaves=False)
+        rerouted = False
+        for node in order:
+            if node.saved is _FREED:
+                raise RuntimeError(_SECOND_TIME)
+            rec = node._rec
+            if rec is None:
+                continue
+            for k, (i, box, version) in enumerate(rec):
+                if box[0] == version:
+                    continue
+                if _reads(node, i):
+                    raise _modified(node, i, box, version)
+                if i < 0:
+                    # changed, while recording, through another tensor sharing its memory
+                    if box[1] > version and node._hist is not _IS_SNAPSHOT:
+                        raise RuntimeError("nets: a tensor in the graph was changed by an in-place operation on "
+                                           "another tensor sharing its memory (a view); PyTorch would rewrite its "
+                                           "history, nets does not: clone() before changing it in place")
+                    continue
+                p = node.parents[i]
+                old = _snapshot(p, version) if isinstance(p, Tensor) else None
+                if old is not None:
+                    node.parents = node.parents[:i] + (old,) + node.parents[i + 1:]
+                    node._rec = rec = rec[:k] + ((i, old._vbox, version),) + rec[k + 1:]
+                    rerouted = True
+        if not rerouted:
+            return order
+
+
+def _free(order: list) -> None:
+    """backward() without retain_graph: what the rules would read is let go, as PyTorch frees saved tensors."""
+    for node in order:
+        if node.prim is not None and not _linear(node.prim):
+            node.saved = _FREED
+            node.parents = ()
+            node._rec = None
+
+
 def _plain_index(index):
     if isinstance(index, tuple):
         return tuple(_value(i) for i in index)
@@ -702,13 +1205,21 @@ def _plain_index(index):
 
 
 # ----------------------------------------------------------------------------------------- factories
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def _check(device) -> None:
+    """``device=`` on a factory: the CPU, or PyTorch-style boilerplate asking for it (anything else: an error)."""
+    if device is not None:
+        _dt.check_device(device)
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (Python floats → float32, arrays keep their dtype)."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    _check(device)
+    return _make(_as_array(data, dtype), requires_grad)
 
 
-def as_tensor(data, dtype=None) -> Tensor:
+def as_tensor(data, dtype=None, device=None) -> Tensor:
     """``data`` as a tensor, sharing the array when no conversion is needed."""
+    _check(device)
     if isinstance(data, Tensor) and (dtype is None or data.dtype == _dt.as_dtype(dtype)):
         return data
     return _wrap(_as_array(data, dtype, copy=False))
@@ -735,19 +1246,23 @@ def _float_dtype(dtype) -> np.dtype:
     return _dt.get_default_dtype() if dtype is None else _dt.as_dtype(dtype)
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.zeros(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.ones(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.empty(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def full(size: Sequence[int], fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size: Sequence[int], fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     if dtype is None:
         dtype = _as_array(fill_value).dtype
     return _make(np.full(tuple(size), _value(fill_value), dtype=_dt.as_dtype(dtype)), requires_grad)
@@ -758,28 +1273,33 @@ def _like(x, dtype):
     return v.shape, (v.dtype if dtype is None else _dt.as_dtype(dtype))
 
 
-def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(x, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     shape, d = _like(x, dtype)
     return _make(np.zeros(shape, dtype=d), requires_grad)
 
 
-def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(x, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     shape, d = _like(x, dtype)
     return _make(np.ones(shape, dtype=d), requires_grad)
 
 
-def empty_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty_like(x, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     shape, d = _like(x, dtype)
     return _make(np.empty(shape, dtype=d), requires_grad)
 
 
-def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(x, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     shape, d = _like(x, dtype)
     return _make(np.full(shape, _value(fill_value), dtype=d), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Like PyTorch: integers give int64, any float argument gives the default float dtype."""
+    _check(device)
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -788,9 +1308,11 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     return _make(np.arange(start, end, step).astype(_dt.as_dtype(dtype)), requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start: float, end: float, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check(device)
     return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)

@@ -44,10 +44,10 @@ _ADVICE = ". Lower the learning rate, clip gradients (clip_grad_norm=...), or ch
 
 
 def _check_weights(model: Module, params: list, epoch: int) -> None:
-    if all(np.isfinite(p.data).all() for p in params):
+    if all(np.isfinite(p.value).all() for p in params):
         return
     names = {id(p): name for name, p in model.named_parameters()}
-    bad = next(p for p in params if not np.isfinite(p.data).all())
+    bad = next(p for p in params if not np.isfinite(p.value).all())
     raise NonFiniteLossError(f"the weights became NaN or infinite by the end of epoch {epoch} (parameter "
                              f"{names.get(id(bad), '?')!r})" + _ADVICE)
 
@@ -210,7 +210,7 @@ def _resolve_metrics(metrics: Iterable, loss_fn) -> list[tuple[str, Callable]]:
 
 
 def _numpy(x) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.value if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _split_batch(batch, where: str):
@@ -315,7 +315,8 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = trainer.model.state_dict()  # copies
+                # (state_dict() shares the parameters' memory, as PyTorch's: keep copies)
+                self.best_weights = {k: v.clone() for k, v in trainer.model.state_dict().items()}
         else:
             self.wait += 1
             if self.wait >= self.patience:

@@ -213,7 +213,7 @@ logreg = LogisticRegression(2, dtype=nets.float64)
 with nets.no_grad():
     logreg.linear.weight.data[...] = w0[:2]
     logreg.linear.bias.data[...] = w0[2]
-nn.BCELoss(reduction="sum")(logreg(nets.tensor(Xb_raw)), nets.tensor(yb.reshape(-1, 1))).backward()
+nn.BCELoss(reduction="sum")(logreg(nets.tensor(Xb_raw)), nets.tensor(yb.reshape(-1, 1).astype(Xb_raw.dtype))).backward()
 g_nets = np.append(logreg.linear.weight.grad.numpy().ravel(), logreg.linear.bias.grad.numpy())
 assert np.allclose(g_nets, g_hand, rtol=1e-12)
 print("logistic regression: ∇ = Xᵀ(σ(Xw) − y) confirmed by autodiff and by nets")

@@ -239,7 +239,7 @@ loss = nn.CrossEntropyLoss(reduction="sum")(net(X), nets.tensor(labels))
 t = ad.Trace.from_outputs(loss, names=dict(net.named_parameters()))
 print(t.table())
 assert t.outputs[0].value == loss.item()
-loss.backward()
+loss.backward(retain_graph=True)   # the trace sweeps the same graph again below: keep it (PyTorch frees it)
 adjoints = t.reverse()
 assert np.allclose(adjoints["0.weight"], net[0].weight.grad.numpy(), atol=1e-14)   # the same engine, the same numbers
 assert np.allclose(adjoints["0.weight"], hand["0.weight"], atol=1e-12)              # and the same as the δ's

@@ -32,7 +32,7 @@ def default_collate(batch: list):
         shapes = {tuple(b.shape) for b in batch}
         if len(shapes) != 1:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got shapes {sorted(shapes)}")
-        return from_numpy(np.stack([b.data for b in batch]))
+        return from_numpy(np.stack([b.value for b in batch]))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OUS":
             raise TypeError(_COLLATE_ERROR.format(elem.dtype))
@@ -85,7 +85,7 @@ def _tensor_arrays(dataset) -> tuple[list[np.ndarray], np.ndarray | None] | None
         index_map = idx if index_map is None else idx[index_map]
         dataset = dataset.dataset
     if type(dataset) is TensorDataset:
-        return [t.data for t in dataset.tensors], index_map
+        return [t.value for t in dataset.tensors], index_map
     return None
 
 

@@ -13,7 +13,7 @@ __all__ = ["StandardScaler", "train_test_split", "one_hot"]
 
 
 def _array(x, name: str) -> np.ndarray:
-    a = np.asarray(x.data if isinstance(x, Node) else x)
+    a = np.asarray(x.value if isinstance(x, Node) else x)
     if a.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (examples × features), got shape {a.shape}")
     return a
@@ -77,7 +77,7 @@ def train_test_split(*arrays, test_size: float | int = 0.25, stratify=None, grou
     """
     if not arrays:
         raise ValueError("train_test_split needs at least one array")
-    arrays = [np.asarray(a.data if isinstance(a, Node) else a) for a in arrays]
+    arrays = [np.asarray(a.value if isinstance(a, Node) else a) for a in arrays]
     n = arrays[0].shape[0]
     for a in arrays:
         if a.shape[0] != n:
@@ -125,7 +125,7 @@ def train_test_split(*arrays, test_size: float | int = 0.25, stratify=None, grou
 
 def one_hot(labels, num_classes: int | None = None) -> np.ndarray:
     """Y[i, k] = 1 if labels[i] = k else 0, shape (N, K), float64."""
-    y = np.asarray(labels.data if isinstance(labels, Node) else labels)
+    y = np.asarray(labels.value if isinstance(labels, Node) else labels)
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"labels must be a 1-D integer array, got shape {y.shape} and dtype {y.dtype}")
     k = int(y.max()) + 1 if num_classes is None else int(num_classes)

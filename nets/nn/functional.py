@@ -11,6 +11,7 @@ import numpy as np
 
 from autodiff.primitives import REGISTRY, ShapeError
 
+from .. import dtypes as _dt
 from ..random import Generator, rng
 from ..tensor import Tensor, _value, _wrap, as_tensor
 
@@ -33,6 +34,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if len(ws) != 2 or not xs or xs[-1] != ws[1]:
         raise ShapeError(f"linear: input of shape {tuple(xs)} does not fit weight of shape {tuple(ws)}: the "
                          f"last input dimension must be in_features = {ws[1] if len(ws) == 2 else '?'}")
+    _dt.check_linear(input, weight, bias)
     if bias is None:
         return _apply("linear", (input, weight))
     if np.shape(_value(bias)) != (ws[0],):
@@ -42,8 +44,23 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 # --- activations -----------------------------------------------------------------------------------
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """max(x, 0); derivative 0 at 0."""
+    """max(x, 0); derivative 0 at 0. ``inplace=True`` changes ``input`` itself (``relu_``)."""
+    if inplace:
+        return input.relu_()
     return _apply("relu", (input,))
+
+
+def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+    """The rows ``weight[input]``; the row ``padding_idx`` is looked up but receives no gradient (PyTorch)."""
+    idx = np.asarray(_value(input))
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got {_dt.torch_name(idx.dtype)} instead")
+    out = _t(weight)[idx]
+    if padding_idx is not None and out.requires_grad:
+        pad = (idx == padding_idx % np.shape(_value(weight))[0])[..., None]
+        out = Tensor._apply(_P["where"], (out.value, out), {"cond": np.broadcast_to(pad, out.value.shape)})
+    return out
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -53,6 +70,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     """x if x > 0 else a·x, with a learned ``weight`` of one value or one per channel (dimension 1)."""
+    dx, dw = np.asarray(_value(input)).dtype, np.asarray(_value(weight)).dtype
+    if dx != dw:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_dt.torch_name(dx)} and {_dt.torch_name(dw)}")
     w = weight
     n = int(np.size(_value(weight)))
     x_shape = np.shape(_value(input))
@@ -130,6 +150,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     statistics are used.
     """
     x = _t(input)
+    _dt.check_norm_params(x, weight, bias, running_mean, running_var)
     shape = x.shape
     if len(shape) not in (2, 3):
         raise ShapeError(f"batch_norm expects input of shape (N, C) or (N, C, L), got {tuple(shape)}")
@@ -173,6 +194,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,  #
     """Normalize over the last dimensions (``normalized_shape``) of each example: mean and biased
     variance per example, then γ·x̂ + β with γ, β per feature."""
     x = _t(input)
+    _dt.check_norm_params(x, weight, bias)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(ns)
     if tuple(x.shape[-k:]) != ns or x.ndim < k:
@@ -247,6 +269,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     _check_reduction(reduction)
     _same_shape("binary_cross_entropy", input, target)
     p = np.asarray(_value(input))
+    t = np.asarray(_value(target))
+    if t.dtype != p.dtype:
+        raise RuntimeError(f"Found dtype {_dt.torch_name(t.dtype)} but expected {_dt.torch_name(p.dtype)}")
     if p.size and (np.nanmin(p) < 0 or np.nanmax(p) > 1):
         raise ValueError("binary_cross_entropy: every input must be a probability in [0, 1] (apply a sigmoid, "
                          "or use binary_cross_entropy_with_logits on logits)")

@@ -55,6 +55,10 @@ class Linear(Module):
                                f"of shape {tuple(shape)}: its last dimension must be {self.in_features}")
         params = self._parameters
         bias = params["bias"]
+        w = params["weight"]
+        wd = w.value.dtype
+        if wd != getattr(input, "dtype", wd) or bias is not None and bias.value.dtype != wd:
+            _dt.check_linear(input, w, bias)
         if bias is None:
             return Tensor._apply(_LINEAR, (input, params["weight"]), _NO_PARAMS)
         return Tensor._apply(_LINEAR, (input, params["weight"], bias), _NO_PARAMS)

@@ -215,10 +215,11 @@ class Module:
     def to(self, *args, **kwargs) -> Module:
         """``to(dtype)`` converts every floating parameter and buffer in place; ``to("cpu")`` is a no-op."""
         dtype = kwargs.get("dtype")
+        if "device" in kwargs:
+            _dt.check_device(kwargs["device"])
         for a in args:
-            if isinstance(a, str):
-                if a != "cpu":
-                    raise ValueError(f"nets runs on the CPU only; got device {a!r}")
+            if _dt.is_device(a):
+                _dt.check_device(a)
             else:
                 dtype = a
         if dtype is not None:
@@ -241,19 +242,25 @@ class Module:
     def cpu(self) -> Module:
         return self
 
+    def cuda(self, device=None) -> Module:
+        _dt.check_device("cuda")
+        return self
+
     # --- state -----------------------------------------------------------------------------------------
     def state_dict(self, destination: dict | None = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict:
-        """Every parameter and persistent buffer as a numpy array (a copy), under PyTorch's key names."""
+        """Every parameter and persistent buffer under PyTorch's key names, as PyTorch: detached tensors that share
+        the module's memory (copy them, ``{k: v.clone() ...}``, to keep a snapshot), or the parameters themselves
+        with ``keep_vars``."""
         out = OrderedDict() if destination is None else destination
         for mprefix, m in self.named_modules(prefix=prefix.rstrip(".")):
             base = f"{mprefix}." if mprefix else ""
             for name, p in m._parameters.items():
                 if p is not None:
-                    out[base + name] = p if keep_vars else np.array(p.value)
+                    out[base + name] = p if keep_vars else p.detach()
             for name, b in m._buffers.items():
                 if b is not None and name not in m._non_persistent:
-                    out[base + name] = b if keep_vars else np.array(b.value)
+                    out[base + name] = b if keep_vars else b.detach()
         return out
 
     def _state_tensors(self) -> OrderedDict:
@@ -299,6 +306,7 @@ class Module:
             # In place, so that optimizers holding these parameters keep working.
             if t.value.flags.writeable:
                 np.copyto(t.value, arr)
+                t._vbox[0] += 1  # changed in place (PyTorch copies under no_grad, which counts a version)
             else:
                 t.value = arr
         return IncompatibleKeys(missing, unexpected)

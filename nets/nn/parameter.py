@@ -21,7 +21,7 @@ class Parameter(Tensor):
             arr = data
         else:
             arr = _as_array(data)
-        super().__init__(arr, requires_grad=False)
+        super().__init__()
         self.value = arr  # share, as torch.nn.Parameter does
         if requires_grad:
             self.requires_grad_(True)

@@ -34,12 +34,12 @@ class Adagrad(Optimizer):
     def _init_group_state(self, group: dict) -> None:
         # As in PyTorch, the accumulator exists from construction on (so it can start above zero).
         for p in group["params"]:
-            self.state[p] = {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
+            self.state[p] = {"step": 0, "sum": np.full_like(p.value, group["initial_accumulator_value"])}
 
     def _update(self, group: dict, params: list) -> None:
         lr, lr_decay, wd, eps = group["lr"], group["lr_decay"], group["weight_decay"], group["eps"]
         for p in params:
-            w, g = p.data, p.grad.data
+            w, g = p.value, p.grad.value
             if group["maximize"]:
                 g = -g
             if wd != 0:

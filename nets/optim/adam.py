@@ -42,7 +42,7 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         amsgrad = group["amsgrad"]
         for p in params:
-            w, g = p.data, p.grad.data
+            w, g = p.value, p.grad.value
             if group["maximize"]:
                 g = -g
             if wd != 0:

@@ -2,8 +2,8 @@
 state dicts, as in ``torch.optim.Optimizer``.
 
 A subclass supplies ``defaults`` (its options) and ``_update(group, params)``, which applies one step to the
-parameters of a group that have a gradient. Updates work on ``p.data`` (a numpy array) in place: the step is
-a hot path and must not build graph nodes.
+parameters of a group that have a gradient. Updates work on ``p.value`` (the numpy array behind ``p.data``) in
+place: the step is a hot path and must not build graph nodes.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.data[...] = 0
+                    p.grad.value[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient. ``closure`` re-evaluates the model and returns
@@ -115,6 +115,8 @@ class Optimizer:
             params = [p for p in group["params"] if p.grad is not None]
             if params:
                 self._update(group, params)
+                for p in params:  # changed in place: a graph that saved the old value must not use it (PyTorch)
+                    p._vbox[0] += 1
         return loss
 
     def _update(self, group: dict, params: list) -> None:
@@ -167,10 +169,10 @@ class Optimizer:
             restored = {}
             for name, value in entry.items():
                 if isinstance(value, np.ndarray) and value.ndim > 0:
-                    if value.shape != p.data.shape:
+                    if value.shape != p.value.shape:
                         raise ValueError(f"state {name!r} of parameter {key} has shape {value.shape}, "
-                                         f"but the parameter has shape {p.data.shape}")
-                    value = value.astype(p.data.dtype) if np.issubdtype(value.dtype, np.floating) else value.copy()
+                                         f"but the parameter has shape {p.value.shape}")
+                    value = value.astype(p.value.dtype) if np.issubdtype(value.dtype, np.floating) else value.copy()
                 elif isinstance(value, np.ndarray):  # a 0-d array (a step counter read back from a file)
                     value = value.item()
                 restored[name] = value

@@ -36,7 +36,7 @@ class RMSprop(Optimizer):
     def _update(self, group: dict, params: list) -> None:
         lr, alpha, eps, wd, mu = group["lr"], group["alpha"], group["eps"], group["weight_decay"], group["momentum"]
         for p in params:
-            w, g = p.data, p.grad.data
+            w, g = p.value, p.grad.value
             if group["maximize"]:
                 g = -g
             if wd != 0:

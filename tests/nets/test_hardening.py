@@ -285,7 +285,7 @@ def test_fuzz_hostile_checkpoints_raise_only_checkpoint_error_within_a_memory_bo
 
 def test_load_state_dict_changes_nothing_when_a_later_value_fails_to_convert():
     model = nets.models.MLP([3, 4, 2])
-    before = {k: v.copy() for k, v in model.state_dict().items()}
+    before = {k: v.clone() for k, v in model.state_dict().items()}  # (state_dict() shares memory, as PyTorch's)
     state = {k: np.full_like(v, 7.0) for k, v in before.items()}
     last = list(state)[-1]
     state[last] = np.array(["x"] * state[last].size).reshape(state[last].shape)  # cannot become float

@@ -46,7 +46,7 @@ def _big():
 def test_uniform_initializers_fill_their_interval(fill, bound):
     lo, hi = bound if isinstance(bound, tuple) else (-bound, bound)
     t = fill(_big(), nets.Generator().manual_seed(0))
-    v = t.data
+    v = t.data.numpy()
     assert v.min() >= lo and v.max() <= hi
     assert v.min() < lo + 0.01 * (hi - lo) and v.max() > hi - 0.01 * (hi - lo)
     assert abs(v.mean() - (lo + hi) / 2) < 0.01 * (hi - lo)
@@ -60,26 +60,26 @@ def test_uniform_initializers_fill_their_interval(fill, bound):
     (lambda t, g: init.kaiming_normal_(t, mode="fan_out", nonlinearity="tanh", generator=g), 5 / 3 / math.sqrt(300)),
 ])
 def test_normal_initializers_have_their_deviation(fill, std):
-    v = fill(_big(), nets.Generator().manual_seed(1)).data
+    v = fill(_big(), nets.Generator().manual_seed(1)).data.numpy()
     assert abs(v.std() - std) < 0.01 * std  # 60 000 draws: the standard error of the std is 0.3%
     assert abs(v.mean()) < 0.02 * std
 
 
 def test_constants_and_in_place_semantics():
     p = nn.Parameter(nets.empty(2, 3))
-    arr = p.data
-    assert init.constant_(p, 0.5) is p and p.data is arr and np.all(arr == 0.5)
-    assert np.all(init.zeros_(p).data == 0) and np.all(init.ones_(p).data == 1)
-    np.testing.assert_array_equal(init.eye_(p).data, np.eye(2, 3))
+    arr = p.data.numpy()
+    assert init.constant_(p, 0.5) is p and p.data.numpy() is arr and np.all(arr == 0.5)
+    assert np.all(init.zeros_(p).data.numpy() == 0) and np.all(init.ones_(p).data.numpy() == 1)
+    np.testing.assert_array_equal(init.eye_(p).data.numpy(), np.eye(2, 3))
     assert p.grad is None and p.is_leaf and p.requires_grad  # no graph is recorded
 
 
 def test_generators_make_initialization_reproducible():
-    a = init.kaiming_normal_(nets.empty(4, 4), generator=nets.Generator().manual_seed(3)).data
-    b = init.kaiming_normal_(nets.empty(4, 4), generator=nets.Generator().manual_seed(3)).data
+    a = init.kaiming_normal_(nets.empty(4, 4), generator=nets.Generator().manual_seed(3)).data.numpy()
+    b = init.kaiming_normal_(nets.empty(4, 4), generator=nets.Generator().manual_seed(3)).data.numpy()
     np.testing.assert_array_equal(a, b)
     nets.manual_seed(8)
-    c = init.xavier_uniform_(nets.empty(3, 3)).data.copy()
+    c = init.xavier_uniform_(nets.empty(3, 3)).data.numpy().copy()
     nets.manual_seed(8)
-    np.testing.assert_array_equal(c, init.xavier_uniform_(nets.empty(3, 3)).data)
+    np.testing.assert_array_equal(c, init.xavier_uniform_(nets.empty(3, 3)).data.numpy())
     assert a.dtype == np.float32

@@ -56,7 +56,7 @@ POINTWISE = [
 @pytest.mark.parametrize("name,make,closed,a,b", POINTWISE, ids=[c[0] for c in POINTWISE])
 def test_pointwise_losses(name, make, closed, a, b, reduction, grads_ok):
     loss = make(reduction)
-    np.testing.assert_allclose(loss(_t(a), _t(b)).data, REDUCE[reduction](closed(a, b)), atol=1e-14, rtol=1e-13)
+    np.testing.assert_allclose(loss(_t(a), _t(b)).data.numpy(), REDUCE[reduction](closed(a, b)), atol=1e-14, rtol=1e-13)
     grads_ok(lambda x, y: loss(x, y), a, b)  # gradients with respect to input and target
 
 
@@ -66,7 +66,7 @@ def test_half_mse_is_the_courses_form():
     loss = nn.HalfMSELoss()(x, _t(Y))
     assert abs(loss.item() - ((X - Y) ** 2).sum() / (2 * X.size)) < 1e-15
     loss.backward()
-    np.testing.assert_allclose(x.grad.data, (X - Y) / X.size, atol=1e-16)
+    np.testing.assert_allclose(x.grad.data.numpy(), (X - Y) / X.size, atol=1e-16)
 
 
 def test_kl_div_batchmean_is_the_true_kl_and_zero_targets_count_zero(grads_ok):
@@ -83,21 +83,21 @@ def test_kl_div_batchmean_is_the_true_kl_and_zero_targets_count_zero(grads_ok):
 def test_bce_clamps_the_log_at_minus_100():
     p = _t(np.array([0.0, 1.0, 0.0, 1.0]))
     t = _t(np.array([1.0, 0.0, 0.0, 1.0]))
-    np.testing.assert_array_equal(nn.BCELoss(reduction="none")(p, t).data, [100.0, 100.0, 0.0, 0.0])
+    np.testing.assert_array_equal(nn.BCELoss(reduction="none")(p, t).data.numpy(), [100.0, 100.0, 0.0, 0.0])
     x = nets.tensor(np.array([0.0, 1.0]), requires_grad=True)
     nn.BCELoss(reduction="sum")(x, _t(np.array([1.0, 0.0]))).backward()
-    assert np.isfinite(x.grad.data).all()  # (p − y)/max(p(1 − p), 1e-12)
-    np.testing.assert_array_equal(x.grad.data, [-1e12, 1e12])
+    assert np.isfinite(x.grad.data.numpy()).all()  # (p − y)/max(p(1 − p), 1e-12)
+    np.testing.assert_array_equal(x.grad.data.numpy(), [-1e12, 1e12])
 
 
 def test_bce_with_logits_is_stable_and_exact_for_huge_logits():
     a = _t(np.array([1e4, -1e4, 1e4, -1e4, 0.0]))
     t = _t(np.array([1.0, 0.0, 0.0, 1.0, 1.0]))
-    np.testing.assert_allclose(nn.BCEWithLogitsLoss(reduction="none")(a, t).data, [0, 0, 1e4, 1e4, np.log(2)],
+    np.testing.assert_allclose(nn.BCEWithLogitsLoss(reduction="none")(a, t).data.numpy(), [0, 0, 1e4, 1e4, np.log(2)],
                                rtol=1e-15)
     x = nets.tensor(np.array([2.0, -1.0]), requires_grad=True)
     nn.BCEWithLogitsLoss()(x, _t(np.array([1.0, 0.0]))).backward()
-    np.testing.assert_allclose(x.grad.data, (1 / (1 + np.exp(-np.array([2.0, -1.0]))) - [1, 0]) / 2, atol=1e-16)
+    np.testing.assert_allclose(x.grad.data.numpy(), (1 / (1 + np.exp(-np.array([2.0, -1.0]))) - [1, 0]) / 2, atol=1e-16)
 
 
 # --- classification losses -------------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def test_cross_entropy_with_class_indices(opts, reduction, grads_ok):
     loss = nn.CrossEntropyLoss(weight=None if w is None else _t(w), reduction=reduction, **kwargs)
     expected = _ce_closed(LOGITS, CLASSES, w, kwargs.get("ignore_index", -100), kwargs.get("label_smoothing", 0.0),
                           reduction)
-    np.testing.assert_allclose(loss(_t(LOGITS), _t(CLASSES)).data, expected, atol=1e-14, rtol=1e-13)
+    np.testing.assert_allclose(loss(_t(LOGITS), _t(CLASSES)).data.numpy(), expected, atol=1e-14, rtol=1e-13)
     grads_ok(lambda z: loss(z, _t(CLASSES)), LOGITS)
 
 
@@ -142,7 +142,7 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot():
     z = nets.tensor(LOGITS, requires_grad=True)
     nn.CrossEntropyLoss()(z, _t(CLASSES)).backward()
     p = np.exp(_log_softmax(LOGITS))
-    np.testing.assert_allclose(z.grad.data, (p - np.eye(4)[CLASSES]) / 5, atol=1e-16)
+    np.testing.assert_allclose(z.grad.data.numpy(), (p - np.eye(4)[CLASSES]) / 5, atol=1e-16)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -152,7 +152,7 @@ def test_cross_entropy_with_probabilities(reduction, grads_ok):
     loss = nn.CrossEntropyLoss(weight=_t(w), label_smoothing=0.1, reduction=reduction)
     rows = -(_log_softmax(LOGITS) * (0.9 * q + 0.1 / 4) * w).sum(1)
     expected = {"mean": rows.sum() / 5, "sum": rows.sum(), "none": rows}[reduction]
-    np.testing.assert_allclose(loss(_t(LOGITS), _t(q)).data, expected, atol=1e-14)
+    np.testing.assert_allclose(loss(_t(LOGITS), _t(q)).data.numpy(), expected, atol=1e-14)
     grads_ok(lambda z, t: loss(z, t), LOGITS, q)  # targets are differentiable too
 
 
@@ -160,7 +160,7 @@ def test_cross_entropy_extra_dimensions_and_single_example(grads_ok):
     z = RNG.normal(size=(2, 3, 4))  # (N, C, d)
     y = np.array([[0, 2, 1, 1], [2, 2, 0, 1]])
     rows = -np.take_along_axis(_log_softmax(np.moveaxis(z, 1, -1)), y[..., None], -1)[..., 0]
-    np.testing.assert_allclose(F.cross_entropy(_t(z), _t(y), reduction="none").data, rows, atol=1e-14)
+    np.testing.assert_allclose(F.cross_entropy(_t(z), _t(y), reduction="none").data.numpy(), rows, atol=1e-14)
     np.testing.assert_allclose(F.cross_entropy(_t(z), _t(y)).item(), rows.mean(), atol=1e-14)
     grads_ok(lambda t: F.cross_entropy(t, _t(y)), z)
     v = LOGITS[0]
@@ -179,9 +179,9 @@ def test_cross_entropy_every_row_ignored_or_no_rows_gives_nan_like_pytorch():
 def test_cross_entropy_is_exact_for_logits_of_1e4():
     z = nets.tensor(np.array([[1e4, -1e4, 0.0], [0.0, 0.0, 0.0]]), requires_grad=True)
     loss = nn.CrossEntropyLoss(reduction="none")(z, _t(np.array([1, 2])))
-    np.testing.assert_allclose(loss.data, [2e4, np.log(3)], rtol=1e-15)
+    np.testing.assert_allclose(loss.data.numpy(), [2e4, np.log(3)], rtol=1e-15)
     loss.sum().backward()
-    np.testing.assert_allclose(z.grad.data[0], [1.0, -1.0, 0.0])
+    np.testing.assert_allclose(z.grad.data.numpy()[0], [1.0, -1.0, 0.0])
     f32 = nn.CrossEntropyLoss()(nets.tensor([[1e4, 0.0]]), nets.tensor([1]))
     assert f32.dtype == nets.float32 and f32.item() == 1e4
 
@@ -194,10 +194,10 @@ def test_nll_loss_on_log_softmax(reduction, grads_ok):
     valid = CLASSES != 1
     rows = -w[CLASSES] * logp[np.arange(5), CLASSES] * valid
     expected = {"mean": rows.sum() / (w[CLASSES] * valid).sum(), "sum": rows.sum(), "none": rows}[reduction]
-    np.testing.assert_allclose(loss(_t(logp), _t(CLASSES)).data, expected, atol=1e-14)
+    np.testing.assert_allclose(loss(_t(logp), _t(CLASSES)).data.numpy(), expected, atol=1e-14)
     grads_ok(lambda x: loss(x, _t(CLASSES)), logp)
-    chained = nn.NLLLoss(reduction=reduction)(nn.LogSoftmax(1)(_t(LOGITS)), _t(CLASSES)).data
-    np.testing.assert_allclose(chained, nn.CrossEntropyLoss(reduction=reduction)(_t(LOGITS), _t(CLASSES)).data,
+    chained = nn.NLLLoss(reduction=reduction)(nn.LogSoftmax(1)(_t(LOGITS)), _t(CLASSES)).data.numpy()
+    np.testing.assert_allclose(chained, nn.CrossEntropyLoss(reduction=reduction)(_t(LOGITS), _t(CLASSES)).data.numpy(),
                                atol=1e-14)
 
 

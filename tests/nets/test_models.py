@@ -17,7 +17,7 @@ def _regression_data(n=200, d=3, seed=0):
 def test_closed_form_is_least_squares():
     X, y = _regression_data()
     m = LinearRegression(3, dtype=nets.float64).fit_closed_form(X, y)
-    w, b = m.linear.weight.data[0], m.linear.bias.data[0]
+    w, b = m.linear.weight.data.numpy()[0], m.linear.bias.data.numpy()[0]
     ref = np.linalg.lstsq(np.c_[X, np.ones(len(X))], y, rcond=None)[0]
     np.testing.assert_allclose(np.r_[w, b], ref, rtol=1e-12, atol=1e-12)
     # The normal equations hold: the residual is orthogonal to every column of the design matrix.
@@ -39,8 +39,8 @@ def test_closed_form_and_gradient_descent_agree():
         loss.backward()
         opt.step()
         opt.zero_grad()
-    np.testing.assert_allclose(gd.linear.weight.data, exact.linear.weight.data, atol=1e-6, rtol=0)
-    np.testing.assert_allclose(gd.linear.bias.data, exact.linear.bias.data, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(gd.linear.weight.data.numpy(), exact.linear.weight.data.numpy(), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(gd.linear.bias.data.numpy(), exact.linear.bias.data.numpy(), atol=1e-6, rtol=0)
 
 
 def test_closed_form_rank_deficient_gives_minimum_norm():
@@ -48,7 +48,7 @@ def test_closed_form_rank_deficient_gives_minimum_norm():
     X = np.c_[X, X[:, 0]]  # a repeated column: XᵀX is singular, the minimizer is not unique
     m = LinearRegression(4, dtype=nets.float64).fit_closed_form(X, y)
     assert m.rank_ == 4  # of 5 columns with the bias
-    w = m.linear.weight.data[0]
+    w = m.linear.weight.data.numpy()[0]
     assert w[0] == pytest.approx(w[3], abs=1e-10)  # the minimum-norm solution splits the weight evenly
 
 
@@ -67,7 +67,7 @@ def test_logistic_regression_gradient_is_xt_residual():
     p = m(nets.tensor(X))
     assert p.shape == (30, 1)
     nn.BCELoss(reduction="sum")(p, nets.tensor(y[:, None])).backward()
-    w, b = m.linear.weight.data[0], m.linear.bias.data[0]
+    w, b = m.linear.weight.data.numpy()[0], m.linear.bias.data.numpy()[0]
     mu = 1 / (1 + np.exp(-(X @ w + b)))
     np.testing.assert_allclose(p.detach().numpy()[:, 0], mu, rtol=1e-12)
     np.testing.assert_allclose(m.linear.weight.grad.numpy()[0], X.T @ (mu - y), rtol=1e-10)
@@ -85,7 +85,7 @@ def test_softmax_regression_gradient_is_xt_residual():
     m = SoftmaxRegression(3, 4, dtype=nets.float64)
     logits = m(nets.tensor(X))
     nn.CrossEntropyLoss(reduction="sum")(logits, nets.tensor(y)).backward()
-    W, b = m.linear.weight.data, m.linear.bias.data
+    W, b = m.linear.weight.data.numpy(), m.linear.bias.data.numpy()
     a = X @ W.T + b
     probs = np.exp(a - a.max(1, keepdims=True))
     probs /= probs.sum(1, keepdims=True)
@@ -139,7 +139,7 @@ def test_mlp_state_dict_loads_into_pytorch():
     torch = pytest.importorskip("torch")
     m = MLP([4, 6, 3], dtype=nets.float64)
     tm = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3)).double()
-    tm.load_state_dict({k: torch.from_numpy(v) for k, v in m.state_dict().items()})
+    tm.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in m.state_dict().items()})
     x = np.random.default_rng(0).normal(size=(5, 4))
     np.testing.assert_allclose(m(nets.tensor(x)).detach().numpy(), tm(torch.from_numpy(x)).detach().numpy(),
                                rtol=1e-12)

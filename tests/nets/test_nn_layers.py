@@ -19,7 +19,7 @@ def check_layer(grads_ok, module, x):
     module.double()
     grads_ok(lambda t: module(t), x)
     for p in list(module.parameters()):
-        grads_ok(lambda w, p=p: _with_param(module, p, w, lambda: module(nets.tensor(x))), p.data.copy())
+        grads_ok(lambda w, p=p: _with_param(module, p, w, lambda: module(nets.tensor(x))), p.data.numpy().copy())
 
 
 def _with_param(module, p, w, run):
@@ -42,20 +42,20 @@ X = np.array([[0.3, -1.2, 0.8, 0.1], [1.5, -0.4, -2.1, 0.7], [-0.6, 0.9, 0.2, -1
 def test_linear_value_and_gradients(grads_ok):
     nets.manual_seed(0)
     layer = nn.Linear(4, 3).double()
-    w, b = layer.weight.data, layer.bias.data
-    np.testing.assert_allclose(layer(nets.tensor(X)).data, X @ w.T + b, atol=1e-15)
+    w, b = layer.weight.data.numpy(), layer.bias.data.numpy()
+    np.testing.assert_allclose(layer(nets.tensor(X)).data.numpy(), X @ w.T + b, atol=1e-15)
     check_layer(grads_ok, layer, X)
     layer.zero_grad()
     layer(nets.tensor(X)).sum().backward()
-    np.testing.assert_allclose(layer.weight.grad.data, np.ones((3, 1)) * X.sum(0), atol=1e-14)
-    np.testing.assert_allclose(layer.bias.grad.data, np.full(3, 3.0))
+    np.testing.assert_allclose(layer.weight.grad.data.numpy(), np.ones((3, 1)) * X.sum(0), atol=1e-14)
+    np.testing.assert_allclose(layer.bias.grad.data.numpy(), np.full(3, 3.0))
 
 
 def test_linear_without_bias_and_batched_input(grads_ok):
     layer = nn.Linear(4, 2, bias=False, dtype=nets.float64)
     assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]
     x3 = np.stack([X, X[::-1]])
-    np.testing.assert_allclose(layer(nets.tensor(x3)).data, x3 @ layer.weight.data.T)
+    np.testing.assert_allclose(layer(nets.tensor(x3)).data.numpy(), x3 @ layer.weight.data.numpy().T)
     check_layer(grads_ok, layer, x3)
 
 
@@ -64,12 +64,12 @@ def test_linear_default_initialization_is_pytorchs():
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
     for p in (layer.weight, layer.bias):
-        assert p.dtype == nets.float32 and np.abs(p.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.99 * bound
-    assert abs(layer.weight.data.std() - bound / math.sqrt(3)) < 0.01 * bound  # U(−a, a) has std a/√3
+        assert p.dtype == nets.float32 and np.abs(p.data.numpy()).max() <= bound
+    assert np.abs(layer.weight.data.numpy()).max() > 0.99 * bound
+    assert abs(layer.weight.data.numpy().std() - bound / math.sqrt(3)) < 0.01 * bound  # U(−a, a) has std a/√3
     g = nets.Generator().manual_seed(4)
     a, b = nn.Linear(3, 2, generator=g), nn.Linear(3, 2, generator=nets.Generator().manual_seed(4))
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    np.testing.assert_array_equal(a.weight.data.numpy(), b.weight.data.numpy())
 
 
 def test_linear_rejects_wrong_feature_size():
@@ -107,7 +107,7 @@ ACTIVATIONS = [
 @pytest.mark.parametrize("module,closed_form", ACTIVATIONS, ids=lambda v: repr(v) if isinstance(v, nn.Module) else "")
 def test_activation_values_and_gradients(module, closed_form, grads_ok):
     module.double()
-    np.testing.assert_allclose(module(nets.tensor(X)).data, closed_form(X), atol=1e-15, rtol=1e-14)
+    np.testing.assert_allclose(module(nets.tensor(X)).data.numpy(), closed_form(X), atol=1e-15, rtol=1e-14)
     check_layer(grads_ok, module, X)
 
 
@@ -115,7 +115,7 @@ def test_prelu_learns_its_slope_per_channel():
     m = nn.PReLU(num_parameters=4).double()
     m.zero_grad()
     m(nets.tensor(X)).sum().backward()
-    np.testing.assert_allclose(m.weight.grad.data, np.minimum(X, 0).sum(0))
+    np.testing.assert_allclose(m.weight.grad.data.numpy(), np.minimum(X, 0).sum(0))
     with pytest.raises(ValueError, match="4 parameters.*3 channels"):
         m(nets.ones(2, 3, dtype=nets.float64))
 
@@ -129,9 +129,9 @@ def test_gelu_matches_the_course_numbers():
 def test_activations_are_finite_for_huge_inputs():
     z = nets.tensor([[-1e4, 0.0, 1e4]], dtype=nets.float64)
     for m in (nn.Sigmoid(), nn.Softplus(), nn.Softmax(1), nn.LogSoftmax(1), nn.Tanh(), nn.GELU()):
-        assert np.isfinite(m(z).data).all(), m
-    np.testing.assert_array_equal(nn.Sigmoid()(z).data, [[0.0, 0.5, 1.0]])
-    np.testing.assert_array_equal(nn.LogSoftmax(1)(z).data, [[-2e4, -1e4, 0.0]])
+        assert np.isfinite(m(z).data.numpy()).all(), m
+    np.testing.assert_array_equal(nn.Sigmoid()(z).data.numpy(), [[0.0, 0.5, 1.0]])
+    np.testing.assert_array_equal(nn.LogSoftmax(1)(z).data.numpy(), [[-2e4, -1e4, 0.0]])
 
 
 # --- normalization ------------------------------------------------------------------------------------------
@@ -141,8 +141,8 @@ def test_batchnorm_training_output_and_gradients(grads_ok):
         bn.weight.data[:] = [1.0, 2.0, 0.5, -1.0]
         bn.bias.data[:] = [0.0, 0.1, -0.2, 0.3]
     mu, var = X.mean(0), X.var(0)
-    expected = (X - mu) / np.sqrt(var + 1e-5) * bn.weight.data + bn.bias.data
-    np.testing.assert_allclose(bn(nets.tensor(X)).data, expected, atol=1e-14)
+    expected = (X - mu) / np.sqrt(var + 1e-5) * bn.weight.data.numpy() + bn.bias.data.numpy()
+    np.testing.assert_allclose(bn(nets.tensor(X)).data.numpy(), expected, atol=1e-14)
     check_layer(grads_ok, bn, X)
 
 
@@ -155,15 +155,15 @@ def test_batchnorm_running_statistics_and_eval():
         bn(nets.tensor(x))
         rm = 0.8 * rm + 0.2 * x.mean(0)
         rv = 0.8 * rv + 0.2 * x.var(0, ddof=1)  # the running variance is the unbiased one
-    np.testing.assert_allclose(bn.running_mean.data, rm, rtol=1e-14)
-    np.testing.assert_allclose(bn.running_var.data, rv, rtol=1e-14)
+    np.testing.assert_allclose(bn.running_mean.data.numpy(), rm, rtol=1e-14)
+    np.testing.assert_allclose(bn.running_var.data.numpy(), rv, rtol=1e-14)
     assert bn.num_batches_tracked.item() == 4
     bn.eval()
     x = rng.normal(size=(5, 3))
-    out = bn(nets.tensor(x)).data
+    out = bn(nets.tensor(x)).data.numpy()
     np.testing.assert_allclose(out, (x - rm) / np.sqrt(rv + 1e-5), atol=1e-14)
-    np.testing.assert_allclose(bn.running_mean.data, rm, rtol=1e-14)  # eval leaves the statistics alone
-    np.testing.assert_allclose(bn(nets.tensor(x[:1])).data, out[:1])  # one example is fine in eval
+    np.testing.assert_allclose(bn.running_mean.data.numpy(), rm, rtol=1e-14)  # eval leaves the statistics alone
+    np.testing.assert_allclose(bn(nets.tensor(x[:1])).data.numpy(), out[:1])  # one example is fine in eval
 
 
 def test_batchnorm_cumulative_average_and_no_tracking():
@@ -172,19 +172,20 @@ def test_batchnorm_cumulative_average_and_no_tracking():
     xs = [rng.normal(size=(6, 2)) for _ in range(3)]
     for x in xs:
         bn(nets.tensor(x))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([x.mean(0) for x in xs], axis=0), rtol=1e-13)
+    np.testing.assert_allclose(bn.running_mean.data.numpy(), np.mean([x.mean(0) for x in xs], axis=0), rtol=1e-13)
     plain = nn.BatchNorm1d(2, affine=False, track_running_stats=False).double().eval()
     assert plain.running_mean is None and list(plain.parameters()) == []
     x = xs[0]
-    np.testing.assert_allclose(plain(nets.tensor(x)).data, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5), atol=1e-14)
+    np.testing.assert_allclose(plain(nets.tensor(x)).data.numpy(), (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5),
+                               atol=1e-14)
 
 
 def test_batchnorm_three_dimensional_input():
     x = np.random.default_rng(2).normal(size=(4, 3, 5))
     bn = nn.BatchNorm1d(3).double()
     mu, var = x.mean((0, 2), keepdims=True), x.var((0, 2), keepdims=True)
-    np.testing.assert_allclose(bn(nets.tensor(x)).data, (x - mu) / np.sqrt(var + 1e-5), atol=1e-14)
-    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * x.var((0, 2), ddof=1), rtol=1e-14)
+    np.testing.assert_allclose(bn(nets.tensor(x)).data.numpy(), (x - mu) / np.sqrt(var + 1e-5), atol=1e-14)
+    np.testing.assert_allclose(bn.running_var.data.numpy(), 0.9 + 0.1 * x.var((0, 2), ddof=1), rtol=1e-14)
 
 
 def test_batchnorm_errors():
@@ -202,16 +203,16 @@ def test_layernorm_value_and_gradients(grads_ok):
         ln.weight.data[:] = [1.0, -2.0, 0.5, 1.5]
         ln.bias.data[:] = [0.1, 0.0, -0.3, 0.2]
     mu, var = X.mean(1, keepdims=True), X.var(1, keepdims=True)
-    np.testing.assert_allclose(ln(nets.tensor(X)).data, (X - mu) / np.sqrt(var + 1e-5) * ln.weight.data + ln.bias.data,
-                               atol=1e-14)
+    expected = (X - mu) / np.sqrt(var + 1e-5) * ln.weight.data.numpy() + ln.bias.data.numpy()
+    np.testing.assert_allclose(ln(nets.tensor(X)).data.numpy(), expected, atol=1e-14)
     check_layer(grads_ok, ln, X)
     ln.eval()
-    np.testing.assert_allclose(ln(nets.tensor(X)).data, (X - mu) / np.sqrt(var + 1e-5) * ln.weight.data + ln.bias.data,
-                               atol=1e-14)
+    expected = (X - mu) / np.sqrt(var + 1e-5) * ln.weight.data.numpy() + ln.bias.data.numpy()
+    np.testing.assert_allclose(ln(nets.tensor(X)).data.numpy(), expected, atol=1e-14)
     ln2 = nn.LayerNorm([3, 4], elementwise_affine=False).double()
     x = np.stack([X, 2 * X])
     m2, v2 = x.mean((1, 2), keepdims=True), x.var((1, 2), keepdims=True)
-    np.testing.assert_allclose(ln2(nets.tensor(x)).data, (x - m2) / np.sqrt(v2 + 1e-5), atol=1e-14)
+    np.testing.assert_allclose(ln2(nets.tensor(x)).data.numpy(), (x - m2) / np.sqrt(v2 + 1e-5), atol=1e-14)
     with pytest.raises(ValueError, match=r"\(3, 4\).*\(5,\)"):
         nn.LayerNorm(5)(nets.ones(3, 4))
 
@@ -220,17 +221,17 @@ def test_layernorm_value_and_gradients(grads_ok):
 def test_dropout_statistics_under_a_fixed_seed():
     x = nets.ones(200, 500)
     d = nn.Dropout(0.3, generator=nets.Generator().manual_seed(0))
-    y = d(x).data
+    y = d(x).data.numpy()
     zero = (y == 0).mean()
     assert abs(zero - 0.3) < 0.005  # 100 000 draws: 5 standard deviations is 0.0072
     assert set(np.unique(y).tolist()) == {0.0, np.float32(1 / 0.7).item()}
     assert abs(y.mean() - 1.0) < 0.01
-    again = nn.Dropout(0.3, generator=nets.Generator().manual_seed(0))(x).data
+    again = nn.Dropout(0.3, generator=nets.Generator().manual_seed(0))(x).data.numpy()
     np.testing.assert_array_equal(y, again)
     nets.manual_seed(9)
-    a = nn.Dropout(0.5)(x).data
+    a = nn.Dropout(0.5)(x).data.numpy()
     nets.manual_seed(9)
-    np.testing.assert_array_equal(a, nn.Dropout(0.5)(x).data)
+    np.testing.assert_array_equal(a, nn.Dropout(0.5)(x).data.numpy())
 
 
 def test_dropout_is_the_identity_in_eval_and_scales_the_gradient():
@@ -241,9 +242,9 @@ def test_dropout_is_the_identity_in_eval_and_scales_the_gradient():
     d.train()
     y = d(x)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, y.data)  # d(mask·x/(1−p))/dx = mask/(1−p)
+    np.testing.assert_allclose(x.grad.data.numpy(), y.data.numpy())  # d(mask·x/(1−p))/dx = mask/(1−p)
     assert nn.Dropout(0.0)(x) is x
-    assert np.all(nn.Dropout(1.0)(x).data == 0)
+    assert np.all(nn.Dropout(1.0)(x).data.numpy() == 0)
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
 
@@ -307,20 +308,21 @@ def test_dtype_conversion_and_zero_grad():
     (out[0].sum() + out[1].sum()).backward()
     assert all(p.grad is not None and p.grad.dtype == nets.float64 for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in net.parameters())
+    assert all(np.all(p.grad.data.numpy() == 0) for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.float()
     assert all(p.dtype == nets.float32 for p in net.parameters())
 
 
-def test_state_dict_round_trip_and_copies():
+def test_state_dict_round_trip_and_sharing():
     a, b = Net(), Net()
     a(nets.randn(8, 4))  # move a's running statistics
     sd = a.state_dict()
-    assert all(isinstance(v, np.ndarray) for v in sd.values())
-    sd["layers.0.weight"][0, 0] = 123.0  # a copy: the model is untouched
-    assert a.layers[0].weight.data[0, 0] != 123.0
+    assert all(isinstance(v, nets.Tensor) and not v.requires_grad and v.is_leaf for v in sd.values())
+    with nets.no_grad():
+        sd["layers.0.weight"][0, 0] = 123.0  # detached, sharing memory (as PyTorch): the model changes too
+    assert a.layers[0].weight.data.numpy()[0, 0] == 123.0
     weight = b.layers[0].weight
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
@@ -331,7 +333,7 @@ def test_state_dict_round_trip_and_copies():
 
 def test_load_state_dict_errors_name_keys_and_change_nothing():
     net = Net()
-    before = net.state_dict()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
     sd = net.state_dict()
     sd["layers.0.weight"] = np.zeros((7, 7))
     sd["extra.weight"] = np.zeros(1)
@@ -346,7 +348,7 @@ def test_load_state_dict_errors_name_keys_and_change_nothing():
     del sd["layers.0.weight"]
     result = net.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["layers.0.weight", "bn.bias"] and result.unexpected_keys == ["extra.weight"]
-    np.testing.assert_array_equal(net.layers[0].bias.data, before["layers.0.bias"] + 1)
+    np.testing.assert_array_equal(net.layers[0].bias.data.numpy(), before["layers.0.bias"] + 1)
 
 
 def test_module_registration_rules():
@@ -390,7 +392,7 @@ def test_two_layer_mlp_learns_a_separable_problem():
         loss.backward()
         with nets.no_grad():
             for p in model.parameters():
-                p.data -= 0.5 * p.grad.data
+                p.data -= 0.5 * p.grad.data.numpy()
     final = loss_fn(model(xt), yt).item()
     assert first > 0.3 and final < 0.02
-    assert (model(xt).argmax(1).data == y).all()
+    assert (model(xt).argmax(1).data.numpy() == y).all()

@@ -24,9 +24,9 @@ def run(make_opt, steps=STEPS):
     opt = make_opt([p])
     path = []
     for _ in range(steps):
-        p.grad = nets.tensor(grad_fn(p.data))
+        p.grad = nets.tensor(grad_fn(p.data.numpy()))
         opt.step()
-        path.append(p.data.copy())
+        path.append(p.data.numpy().copy())
     return np.array(path)
 
 
@@ -176,21 +176,21 @@ def test_momentum_constant_gradient_geometric_series():
     p = nets.tensor([0.0], dtype=nets.float64, requires_grad=True)
     opt = SGD([p], lr=0.1, momentum=0.9)
     for _ in range(400):
-        before = p.data.copy()
+        before = p.data.numpy().copy()
         p.grad = nets.tensor([1.0], dtype=nets.float64)
         opt.step()
-    assert (before - p.data)[0] == pytest.approx(0.1 / (1 - 0.9), rel=1e-12)
+    assert (before - p.data.numpy())[0] == pytest.approx(0.1 / (1 - 0.9), rel=1e-12)
 
 
 def test_updates_in_place_and_keep_dtype():
     p = nets.tensor(np.ones(3, np.float32), requires_grad=True)
-    data = p.data
+    data = p.data.numpy()
     opt = Adam([p], lr=0.1)
     p.grad = nets.tensor(np.ones(3, np.float32))
     opt.step()
-    assert p.data is data and p.data.dtype == np.float32
+    assert p.data.numpy() is data and p.data.numpy().dtype == np.float32
     assert opt.state[p]["exp_avg"].dtype == np.float32
-    assert p.grad.data.tolist() == [1.0, 1.0, 1.0]  # the stored gradient is not modified
+    assert p.grad.data.numpy().tolist() == [1.0, 1.0, 1.0]  # the stored gradient is not modified
 
 
 def test_with_real_backward_and_zero_grad():
@@ -202,11 +202,11 @@ def test_with_real_backward_and_zero_grad():
         opt.step()
         opt.zero_grad()
         assert w.grad is None
-    np.testing.assert_allclose(w.data, np.array([3.0, -2.0]) * 0.8 ** 100, rtol=1e-10)
+    np.testing.assert_allclose(w.data.numpy(), np.array([3.0, -2.0]) * 0.8 ** 100, rtol=1e-10)
     loss = (w * w).sum()
     loss.backward()
     opt.zero_grad(set_to_none=False)
-    assert w.grad is not None and np.all(w.grad.data == 0)
+    assert w.grad is not None and np.all(w.grad.data.numpy() == 0)
 
 
 def test_parameters_without_gradient_are_skipped():
@@ -214,7 +214,7 @@ def test_parameters_without_gradient_are_skipped():
     opt = Adam([a, b], lr=0.1)
     a.grad = nets.tensor([1.0])
     opt.step()
-    assert b.data[0] == 1.0 and b not in opt.state and a.data[0] != 1.0
+    assert b.data.numpy()[0] == 1.0 and b not in opt.state and a.data.numpy()[0] != 1.0
 
 
 def test_param_groups_use_their_own_options():
@@ -224,10 +224,10 @@ def test_param_groups_use_their_own_options():
     assert [g["lr"] for g in opt.param_groups] == [1e-3, 0.05]
     pa, pb = [], []
     for _ in range(STEPS):
-        a.grad, b.grad = nets.tensor(grad_fn(a.data)), nets.tensor(grad_fn(b.data))
+        a.grad, b.grad = nets.tensor(grad_fn(a.data.numpy())), nets.tensor(grad_fn(b.data.numpy()))
         opt.step()
-        pa.append(a.data.copy())
-        pb.append(b.data.copy())
+        pa.append(a.data.numpy().copy())
+        pb.append(b.data.numpy().copy())
     close(np.array(pa), ref_sgd())
     close(np.array(pb), ref_sgd(lr=0.05, momentum=0.9))
 
@@ -257,10 +257,10 @@ def test_step_closure_returns_loss():
         return loss
 
     loss = opt.step(closure)
-    assert calls == [1] and loss.item() == 4.0 and w.data[0] == pytest.approx(1.0)
+    assert calls == [1] and loss.item() == 4.0 and w.data.numpy()[0] == pytest.approx(1.0)
     with nets.no_grad():  # the closure still records its graph
         opt.step(closure)
-    assert calls == [1, 1] and w.data[0] == pytest.approx(0.5)
+    assert calls == [1, 1] and w.data.numpy()[0] == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize("make, match", [
@@ -308,22 +308,22 @@ def test_state_dict_round_trip_resumes_identically():
     p = nets.tensor(W0.copy(), requires_grad=True)
     opt = Adam([p], **kw)
     for _ in range(15):
-        p.grad = nets.tensor(grad_fn(p.data))
+        p.grad = nets.tensor(grad_fn(p.data.numpy()))
         opt.step()
-    saved_w, saved = p.data.copy(), opt.state_dict()
+    saved_w, saved = p.data.numpy().copy(), opt.state_dict()
     assert saved["param_groups"][0]["params"] == [0] and set(saved["state"][0]) == {
         "step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
     for _ in range(5):  # wander off, then restore into a fresh optimizer
-        p.grad = nets.tensor(grad_fn(p.data))
+        p.grad = nets.tensor(grad_fn(p.data.numpy()))
         opt.step()
     q = nets.tensor(saved_w, requires_grad=True)
     opt2 = Adam([q], lr=999.0)
     opt2.load_state_dict(saved)
     assert opt2.param_groups[0]["lr"] == 0.05
     for _ in range(25):
-        q.grad = nets.tensor(grad_fn(q.data))
+        q.grad = nets.tensor(grad_fn(q.data.numpy()))
         opt2.step()
-    np.testing.assert_array_equal(q.data, full[-1])
+    np.testing.assert_array_equal(q.data.numpy(), full[-1])
 
 
 def test_state_dict_is_a_snapshot_and_load_checks_structure():
@@ -376,14 +376,14 @@ def test_clip_grad_norm_scales_all_gradients_together():
     total = clip_grad_norm_(ps, max_norm=1.3)
     assert total.item() == pytest.approx(13.0)  # sqrt(9 + 16 + 144)
     coef = 1.3 / (13.0 + 1e-6)
-    np.testing.assert_allclose(ps[0].grad.data, g1 * coef, rtol=1e-15)
-    np.testing.assert_allclose(ps[1].grad.data, g2 * coef, rtol=1e-15)
+    np.testing.assert_allclose(ps[0].grad.data.numpy(), g1 * coef, rtol=1e-15)
+    np.testing.assert_allclose(ps[1].grad.data.numpy(), g2 * coef, rtol=1e-15)
     small = _with_grads(np.array([0.3, 0.4]))
     assert clip_grad_norm_(small, 1.0).item() == pytest.approx(0.5)
-    np.testing.assert_array_equal(small[0].grad.data, [0.3, 0.4])  # under the limit: unchanged
+    np.testing.assert_array_equal(small[0].grad.data.numpy(), [0.3, 0.4])  # under the limit: unchanged
     inf_norm = _with_grads(np.array([1.0, -5.0]), np.array([2.0]))
     assert clip_grad_norm_(inf_norm, 2.5, norm_type=math.inf).item() == 5.0
-    np.testing.assert_allclose(inf_norm[0].grad.data, np.array([1.0, -5.0]) * 2.5 / (5.0 + 1e-6))
+    np.testing.assert_allclose(inf_norm[0].grad.data.numpy(), np.array([1.0, -5.0]) * 2.5 / (5.0 + 1e-6))
     one_norm = _with_grads(np.array([1.0, -2.0]), np.array([3.0]))
     assert clip_grad_norm_(one_norm, 100.0, norm_type=1).item() == pytest.approx(6.0)
     assert clip_grad_norm_([nets.tensor([1.0], requires_grad=True)], 1.0).item() == 0.0  # no gradients
@@ -395,7 +395,7 @@ def test_clip_grad_norm_nonfinite():
     ps = _with_grads(np.array([np.inf, 1.0]))
     with pytest.raises(RuntimeError, match="non-finite"):
         clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
-    np.testing.assert_array_equal(ps[0].grad.data, [np.inf, 1.0])  # raised before any change
+    np.testing.assert_array_equal(ps[0].grad.data.numpy(), [np.inf, 1.0])  # raised before any change
 
 
 def test_clip_grad_value():
@@ -403,4 +403,4 @@ def test_clip_grad_value():
 
     ps = _with_grads(np.array([-3.0, 0.5, 2.0]))
     clip_grad_value_(ps[0], 1.0)
-    np.testing.assert_array_equal(ps[0].grad.data, [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(ps[0].grad.data.numpy(), [-1.0, 0.5, 1.0])

@@ -47,11 +47,11 @@ def test_optimizer_trajectory_matches_torch(name, kw):
     ours, theirs = getattr(optim, name)([p], **kw), getattr(torch.optim, name)([q], **kw)
     sign = -1.0 if kw.get("maximize") else 1.0  # maximize −f, so that the path stays bounded
     for _ in range(STEPS):
-        p.grad = nets.tensor(sign * grad_fn(p.data))
+        p.grad = nets.tensor(sign * grad_fn(p.data.numpy()))
         q.grad = torch.tensor(sign * grad_fn(q.detach().numpy()), dtype=torch.float64)
         ours.step()
         theirs.step()
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(p.data.numpy(), q.detach().numpy(), rtol=0, atol=1e-9)
 
 
 def test_backward_gradients_drive_the_same_trajectory():
@@ -70,7 +70,7 @@ def test_backward_gradients_drive_the_same_trajectory():
         theirs.step()
         ours.zero_grad()
         theirs.zero_grad()
-    np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(p.data.numpy(), q.detach().numpy(), rtol=0, atol=1e-9)
 
 
 SCHEDULES = [
@@ -170,4 +170,4 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     total_theirs = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
     assert total_ours.item() == pytest.approx(total_theirs.item(), rel=1e-12)
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(p.grad.data.numpy(), q.grad.numpy(), rtol=1e-12, atol=1e-15)

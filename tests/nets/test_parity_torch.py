@@ -24,7 +24,7 @@ def _pair(a, requires_grad=True):
 
 
 def _same(ours, theirs, **tol):
-    np.testing.assert_allclose(np.asarray(ours.data if isinstance(ours, nets.Tensor) else ours),
+    np.testing.assert_allclose(np.asarray(ours.data.numpy() if isinstance(ours, nets.Tensor) else ours),
                                theirs.detach().numpy(), **(tol or TOL))
 
 
@@ -61,7 +61,7 @@ def test_activations(ours, theirs):
 
 
 def _copy_params(ours: nn.Module, theirs):
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
 
 
 @pytest.mark.parametrize("make", [
@@ -74,7 +74,7 @@ def test_layers_values_and_all_gradients(make):
     ours, theirs = make(nn).double(), make(tnn).double()
     with nets.no_grad():
         for p in ours.parameters():
-            p.data += nets.randn(*p.shape, dtype=nets.float64).data * 0.3  # not the initial constants
+            p.data += nets.randn(*p.shape, dtype=nets.float64).data.numpy() * 0.3  # not the initial constants
     _copy_params(ours, theirs)
     _run(ours, theirs, X)
     for p, q in zip(ours.parameters(), theirs.parameters()):
@@ -101,9 +101,10 @@ def test_batchnorm_training_steps_running_stats_and_eval():
 def test_dropout_semantics():
     x = torch.ones(1000, dtype=torch.float64)
     y = tnn.Dropout(0.25)(x)
-    ours = nn.Dropout(0.25)(nets.ones(1000, dtype=nets.float64)).data
+    ours = nn.Dropout(0.25)(nets.ones(1000, dtype=nets.float64)).data.numpy()
     assert set(np.unique(y.numpy())) == set(np.unique(ours))  # {0, 1/(1 − p)}
-    assert nn.Dropout(0.25).eval()(nets.ones(3)).data.tolist() == tnn.Dropout(0.25).eval()(torch.ones(3)).tolist()
+    ours_eval = nn.Dropout(0.25).eval()(nets.ones(3)).data.numpy().tolist()
+    assert ours_eval == tnn.Dropout(0.25).eval()(torch.ones(3)).tolist()
 
 
 P = RNG.uniform(0.05, 0.95, (6, 4))
@@ -183,7 +184,7 @@ def test_init_gains_and_linear_defaults_agree():
     tnn.Linear(40, 50).reset_parameters()
     bound = 1 / np.sqrt(40)
     assert float(tnn.Linear(40, 50).weight.detach().abs().max()) <= bound
-    assert float(np.abs(nn.Linear(40, 50).weight.data).max()) <= bound
+    assert float(np.abs(nn.Linear(40, 50).weight.data.numpy()).max()) <= bound
     assert t.shape == (50, 40)
 
 
@@ -194,7 +195,7 @@ def test_state_dicts_move_both_ways():
     ours, theirs = build(nn).double(), build(tnn).double()
     ours(nets.tensor(X))  # move the running statistics
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     ours.eval(), theirs.eval()
     _same(ours(nets.tensor(X)), theirs(torch.tensor(X)))
     back = build(nn).double()
@@ -215,6 +216,6 @@ def test_tensor_semantics_agree():
               lambda t: t.sum((0, 1), keepdim=True), lambda t: t[[0, 2]][:, 1:].T, lambda t: t.clamp(-0.5, 0.5),
               lambda t: t.logsumexp(1), lambda t: (t > 0).sum(), lambda t: t.argmax(1)]:
         o, t = f(nets.tensor(a)), f(torch.tensor(a))
-        np.testing.assert_allclose(np.asarray(o.data, dtype=float), t.numpy().astype(float), **TOL)
+        np.testing.assert_allclose(np.asarray(o.data.numpy(), dtype=float), t.numpy().astype(float), **TOL)
     assert nets.tensor(1.5).dtype.name == str(torch.tensor(1.5).dtype).split(".")[1]
     assert (nets.arange(3) * 2.5).dtype.name == str((torch.arange(3) * 2.5).dtype).split(".")[1]

@@ -200,7 +200,7 @@ class Snapshots(Callback):
         self.weights = {}
 
     def on_epoch_end(self, trainer, epoch, logs):
-        self.weights[epoch] = trainer.model.state_dict()
+        self.weights[epoch] = {k: v.clone() for k, v in trainer.model.state_dict().items()}  # (shared memory)
 
 
 def test_early_stopping_restores_best_weights():
@@ -333,7 +333,7 @@ class RecordingSGD(SGD):
 
     def step(self, closure=None):
         out = super().step(closure)
-        self.after.append([p.data.copy() for g in self.param_groups for p in g["params"]])
+        self.after.append([p.data.numpy().copy() for g in self.param_groups for p in g["params"]])
         return out
 
 
@@ -349,7 +349,7 @@ def test_nan_loss_stops_with_epoch_and_step():
     # Two steps were taken; the NaN batch never reached the weights.
     assert len(opt.after) == 2
     for p, kept in zip(model.parameters(), opt.after[-1]):
-        np.testing.assert_array_equal(p.data, kept)
+        np.testing.assert_array_equal(p.data.numpy(), kept)
     with pytest.raises(NonFiniteLossError, match=r"at epoch 3, step 3 of 4"):
         fit(model, nn.BCELoss(), opt, loader, 5, initial_epoch=2, progress=False)
 

@@ -15,7 +15,7 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 def _grads(parameters) -> list[np.ndarray]:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p.grad.data for p in parameters if p.grad is not None]
+    return [p.grad.value for p in parameters if p.grad is not None]
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
