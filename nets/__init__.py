@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import dtypes, nn
+from . import autograd, dtypes, nn
 from .autograd_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .dtypes import (
     bool_,
@@ -147,6 +147,7 @@ float = float32  # noqa: A001 - PyTorch's aliases: torch.float is float32, torch
 int = int32  # noqa: A001
 
 __all__ = [  # noqa: RUF022
+    "autograd",
     "Generator", "Tensor", "abs", "allclose", "amax", "arange", "argmax", "argmin", "as_tensor",
     "bernoulli", "bool", "bool_", "cat", "clamp", "clip", "concatenate", "cos", "default_generator",
     "double", "dtypes", "empty", "empty_like", "enable_grad", "equal", "erf", "exp", "eye", "flatten",

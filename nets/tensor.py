@@ -283,46 +283,32 @@ class Tensor(Node):
         ``self`` (same shape) and the leaves receive the vector-Jacobian product. As in PyTorch the graph is
         freed afterwards (a second backward through it raises) unless ``retain_graph=True``, and a value the
         sweep would read that was changed in place since it was recorded is an error, never a wrong gradient.
+        ``create_graph=True`` records the sweep itself, so that the ``.grad`` tensors can be differentiated again
+        (``retain_graph`` then defaults to True, as in PyTorch).
         """
-        if create_graph:
-            raise NotImplementedError("create_graph=True is not supported on tensors; for higher derivatives "
-                                      "use autodiff.hvp / autodiff.hessian on a function")
         if not self.requires_grad:
             raise RuntimeError("this tensor does not require grad and has no recorded operation, so it has no "
                                "gradient; make an input requires_grad=True (and compute outside no_grad())")
-        v = self.value
-        if gradient is None:
-            if v.size != 1:
-                raise RuntimeError(f"backward() without a gradient works only for a scalar output, but this tensor "
-                                   f"has shape {tuple(v.shape)}; pass gradient= (a tensor of shape "
-                                   f"{tuple(v.shape)}) or reduce it first (e.g. .sum())")
-            seed = v.dtype.type(1) if v.ndim == 0 else np.ones(v.shape, dtype=v.dtype)  # (a scalar: no array to make)
-        else:
-            seed = np.array(_value(gradient), dtype=v.dtype)  # our own copy: it may become a leaf's grad
-            if seed.shape != v.shape:
-                raise RuntimeError(f"gradient has shape {tuple(seed.shape)} but the tensor has shape "
-                                   f"{tuple(v.shape)}; they must match")
+        if retain_graph is None:
+            retain_graph = create_graph
+        seed = _seed(self, gradient, "gradient")
         order = _checked_order(self)
-        adjoints = _reverse_sweep([self], [seed], tape=order)
+        adjoints = _reverse_sweep([self], [seed], tape=order, create_graph=create_graph)
         if not retain_graph:
             _free(order)
         handed_out: set = set()  # ids of the arrays already given to a leaf
         for node, g in adjoints.items():
             if node.prim is not None or not isinstance(node, Tensor) or not node.requires_grad:
                 continue
-            v = node.value
-            # The adjoint may be a read-only broadcast view, a view of another array, shared with another
-            # leaf (d(a+b)/da and d(a+b)/db are the same array) or of another dtype: then copy it, so that
-            # every .grad owns its array and optimizers may update it in place.
-            if (type(g) is not np.ndarray or g.base is not None or id(g) in handed_out or g.dtype is not v.dtype
-                    and g.dtype != v.dtype or not g.flags.writeable):
-                g = np.array(g, dtype=v.dtype)
-            if g.shape != v.shape:
-                raise ShapeError(f"internal error: gradient of shape {g.shape} for a tensor of shape {v.shape}")
-            handed_out.add(id(g))
+            if isinstance(g, Tensor):  # create_graph: a gradient with a history of its own
+                node.grad = g if node.grad is None else node.grad + g
+                continue
+            g = _owned_gradient(g, node.value, handed_out)
             grad = node.grad
             if grad is None:
                 node.grad = _wrap(g)
+            elif grad.requires_grad:  # (a gradient made by create_graph before: the sum is recorded too)
+                node.grad = grad + _wrap(g)
             else:
                 grad.value += g
 
@@ -1152,6 +1138,84 @@ def _modified(node: Tensor, i: int, box, version: int) -> RuntimeError:
                         "Hint: it was changed in place (+=, an _ method, item assignment, an optimizer step) "
                         "after being saved for backward; "
                         "change a .clone() or compute out of place.")
+
+
+def _seed(out: Tensor, gradient, what: str):
+    """The adjoint that starts a sweep from ``out``: ``gradient`` (checked), or 1 for a one-element output."""
+    v = out.value
+    if gradient is None:
+        if v.size != 1:
+            raise RuntimeError(f"backward() without a gradient works only for a scalar output, but this tensor has "
+                               f"shape {tuple(v.shape)}; pass {what}= (a tensor of shape {tuple(v.shape)}) or reduce "
+                               f"it first (e.g. .sum())")
+        return v.dtype.type(1) if v.ndim == 0 else np.ones(v.shape, dtype=v.dtype)  # (a scalar: no array to make)
+    if isinstance(gradient, Tensor) and gradient.requires_grad:
+        seed = gradient  # (create_graph: the seed's own history counts)
+    else:
+        seed = np.array(_value(gradient), dtype=v.dtype)  # our own copy: it may become a leaf's grad
+    if tuple(np.shape(_value(seed))) != v.shape:
+        raise RuntimeError(f"{what} has shape {tuple(np.shape(_value(seed)))} but the tensor has shape "
+                           f"{tuple(v.shape)}; they must match")
+    return seed
+
+
+def _owned_gradient(g, value: np.ndarray, handed_out: set) -> np.ndarray:
+    """An adjoint as an array of its own in the value's dtype: it may be a read-only broadcast view, a view of
+    another array, shared with another tensor (d(a+b)/da and d(a+b)/db are one array) or of another dtype, and
+    every gradient must own its array so that optimizers may update it in place."""
+    if (type(g) is not np.ndarray or g.base is not None or id(g) in handed_out or g.dtype != value.dtype
+            or not g.flags.writeable):
+        g = np.array(g, dtype=value.dtype)
+    if g.shape != value.shape:
+        raise ShapeError(f"internal error: gradient of shape {g.shape} for a tensor of shape {value.shape}")
+    handed_out.add(id(g))
+    return g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple:
+    """PyTorch's ``torch.autograd.grad``: Σ_k grad_outputs[k]·∂outputs[k]/∂inputs, one tensor per input, without
+    touching any ``.grad``. Inputs may be leaves or intermediate tensors; ``create_graph`` records the sweep."""
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    seeds = [None] * len(outs) if grad_outputs is None else \
+        ([grad_outputs] if isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple))
+         else list(grad_outputs))
+    if len(seeds) != len(outs):
+        raise RuntimeError(f"grad requires one grad_output per output: got {len(seeds)} for {len(outs)} outputs")
+    for t in outs + ins:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad expects tensors as outputs and inputs, got {type(t).__name__}")
+    for t in outs:
+        if not t.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    for t in ins:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = [_seed(o, s, "grad_outputs") for o, s in zip(outs, seeds)]
+    for o in outs:
+        _checked_order(o)
+    order = _toposort(outs, leaves=False)
+    adjoints = _reverse_sweep(outs, seeds, tape=order, retain=True, create_graph=create_graph)
+    if not retain_graph:
+        _free(order)
+    result = []
+    handed_out: set = set()
+    for t in ins:
+        g = adjoints.get(t)
+        if g is None:
+            if materialize_grads:
+                g = np.zeros_like(t.value)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                                   "Set allow_unused=True if this is the desired behavior.")
+            else:
+                result.append(None)
+                continue
+        result.append(g if isinstance(g, Tensor) else _wrap(_owned_gradient(g, t.value, handed_out)))
+    return tuple(result)
 
 
 def _checked_order(out: Tensor) -> list:
