@@ -629,7 +629,7 @@ class Tensor(Node):
 
     # --- indexing, splitting, sorting (each through getitem, so gradients flow) -------------------------
     def gather(self, dim: int, index) -> Tensor:
-        """out[i][j] = self[index[i][j]][j] (dim 0) and so on: PyTorch's gather."""
+        """``out[i][j] = self[index[i][j]][j]`` for dim 0, and so on: PyTorch's gather."""
         idx = np.asarray(_value(index))
         if idx.ndim != self.value.ndim:
             raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
