@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .primitives import Primitive, choose_backend, new_level, primal
+from .primitives import Primitive, Tracer, choose_backend, new_level, primal
 from .primitives.core import evaluate
 from .reverse import Node, recorder, toposort
 
@@ -319,9 +319,8 @@ def _bind_inputs(names: list[str], args: tuple, kwargs: dict) -> list:
 
 
 def _check_value(name: str, value) -> None:
-    from .forward import Dual
-
-    if isinstance(value, (Node, Dual)):
+    t = type(value)
+    if t is float or t is np.ndarray or isinstance(value, Tracer):  # (the usual cases first)
         return
     if isinstance(value, (bool, np.bool_)) or not (isinstance(value, (int, float, complex, np.number, np.ndarray))):
         raise TypeError(f"input {name!r} must be a number or a numpy array, not {type(value).__name__}")
