@@ -55,12 +55,10 @@ def test_gradient_with_respect_to_an_intermediate_tensor():
     np.testing.assert_allclose(gx.numpy(), 8 * x.detach().numpy())
 
 
-# --- against PyTorch -------------------------------------------------------------------------------------
-torch = pytest.importorskip("torch")
-
-
+# --- against PyTorch (each test skips without it; the tests above run everywhere) -------------------------------
 def _pair(dtype, seed=0):
     """The same small MLP in nets and in torch."""
+    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(seed)
     sizes = [(3, 5), (5, 4), (4, 1)]
     ws = [(rng.normal(size=(o, i)) / np.sqrt(i), rng.normal(size=o) * 0.1) for i, o in sizes]
@@ -76,7 +74,7 @@ def _pair(dtype, seed=0):
             theirs[2 * k].weight.copy_(torch.tensor(w, dtype=td))
             theirs[2 * k].bias.copy_(torch.tensor(b, dtype=td))
     x = rng.normal(size=(6, 3)).astype(dtype)
-    return ours, theirs, x, td
+    return ours, theirs, x, torch
 
 
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-11, atol=1e-13)}
@@ -84,7 +82,7 @@ TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-11, atol
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gradient_penalty_matches_pytorch(dtype):
-    ours, theirs, x, td = _pair(dtype)
+    ours, theirs, x, torch = _pair(dtype)
     xa = nets.tensor(x, requires_grad=True)
     (gx,) = nets.autograd.grad(ours(xa).sum(), xa, create_graph=True)
     penalty = ((gx.norm(dim=1) - 1) ** 2).mean()
@@ -103,7 +101,7 @@ def test_gradient_penalty_matches_pytorch(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_hessian_vector_product_on_an_mlp_matches_pytorch(dtype):
-    ours, theirs, x, td = _pair(dtype, seed=1)
+    ours, theirs, x, torch = _pair(dtype, seed=1)
     rng = np.random.default_rng(2)
     vs = [rng.normal(size=p.shape).astype(dtype) for p in ours.parameters()]
     loss = (ours(nets.tensor(x)) ** 2).mean()
@@ -121,6 +119,7 @@ def test_hessian_vector_product_on_an_mlp_matches_pytorch(dtype):
 
 
 def test_autograd_functional_matches_pytorch():
+    torch = pytest.importorskip("torch")
     x = np.array([0.3, 0.7, -0.4])
     v = np.array([1.0, -2.0, 0.5])
 
