@@ -43,7 +43,9 @@ from .primitives import REGISTRY, Tracer
 from .primitives.core import evaluate
 from .reverse import Node, Recorder
 
+# Read once, when autodiff is imported: the switch for the whole process (the tests also set it directly).
 ENABLED: bool = os.environ.get("AUTODIFF_REFERENCE", "").strip() not in ("1", "true", "yes")
+
 
 def _local(prim):
     """The partials of an elementwise primitive as one function of floats (None for other primitives),
