@@ -1091,17 +1091,18 @@ _READS_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid", "div", "pow", "softmax
                  "relu"}
 _ONLY_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid"}  # … and read nothing else (y' = y, 1/2y, 1+y², 1−y², y(1−y))
 _PAIRS = (_P["mul"], _P["matmul"], _P["linear"])  # the rule for one operand reads only the other
-_LINEAR_CACHE: dict = {}
+def _reads_no_value(prim) -> bool:
+    """Whether the primitive's rule reads no value (linear primitives and ±1 partials): nothing to save or free
+    (PyTorch frees nothing in these nodes either, so a second backward through them works)."""
+    return bool(prim.linear or prim.partials is not None and all(type(d) is int for d in prim.partials))
+
+
+_LINEAR = {prim: _reads_no_value(prim) for prim in _P.values()}  # built once, read-only afterwards
 
 
 def _linear(prim) -> bool:
-    """Whether the primitive's rule reads no value (linear primitives and ±1 partials): nothing to save or free
-    (PyTorch frees nothing in these nodes either, so a second backward through them works)."""
-    known = _LINEAR_CACHE.get(prim)
-    if known is None:
-        known = _LINEAR_CACHE[prim] = bool(prim.linear or prim.partials is not None
-                                            and all(type(d) is int for d in prim.partials))
-    return known
+    known = _LINEAR.get(prim)
+    return _reads_no_value(prim) if known is None else known  # (a primitive registered after nets: computed)
 
 
 def _reads(node: Tensor, i: int) -> bool:
