@@ -119,21 +119,29 @@ def _check_options(args) -> None:
         raise UsageError(f"--digits must be between 1 and 17, got {args.digits}")
 
 
-def _check_writable(option: str, directory: str) -> None:
-    """Fail before any work if ``directory`` cannot be created or written (nothing is left behind)."""
+def folder_problem(directory: str) -> str | None:
+    """Why ``directory`` could not be created or written into, or None (checked by making and dropping a
+    temporary file in its nearest existing ancestor, so nothing is left behind). Both commands use it."""
     if os.path.exists(directory) and not os.path.isdir(directory):
-        raise UsageError(f"{option} {directory!r} exists and is not a directory")
+        return "exists and is not a directory"
     existing = os.path.abspath(directory)
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
-        raise UsageError(f"{option} {directory!r} cannot be created: {existing!r} is not a directory")
+        return f"cannot be created: {existing!r} is not a directory"
     try:
         with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as e:
-        raise UsageError(f"{option} {directory!r} is not writable: cannot create a file in {existing!r} "
-                         f"({e.strerror or e})") from None
+        return f"is not writable: cannot create a file in {existing!r} ({e.strerror or e})"
+    return None
+
+
+def _check_writable(option: str, directory: str) -> None:
+    """Fail before any work if ``directory`` cannot be created or written."""
+    problem = folder_problem(directory)
+    if problem is not None:
+        raise UsageError(f"{option} {directory!r} {problem}")
 
 
 def _document(parts: list[str], fmt: str, heading: str) -> str:

@@ -20,10 +20,11 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
+
+from autodiff.__main__ import folder_problem
 
 DATASETS = ("digits", "breast_cancer", "moons", "spirals", "blobs", "regression", "musk")
 MODELS = ("mlp", "logistic", "softmax", "linear")
@@ -214,19 +215,9 @@ def _gigabytes(n: int) -> str:
 
 def _check_writable(out: str) -> None:
     """Fail now, not after training, if --out cannot hold the results (nothing is left behind)."""
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UsageError(f"nets train: error: --out {out!r} exists and is not a directory")
-    existing = os.path.abspath(out)
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise UsageError(f"nets train: error: --out {out!r} cannot be created: {existing!r} is not a directory")
-    try:
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as e:
-        raise UsageError(f"nets train: error: --out {out!r} is not writable: cannot create a file in "
-                         f"{existing!r} ({e.strerror or e})") from None
+    problem = folder_problem(out)
+    if problem is not None:
+        raise UsageError(f"nets train: error: --out {out!r} {problem}")
 
 
 # -- data and models -----------------------------------------------------------------------------------
