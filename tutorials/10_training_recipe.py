@@ -370,7 +370,8 @@ ax.legend(fontsize=8)
 fig.tight_layout()
 savefig(fig, "10_memory_reverse_mode.png")
 slope = (with_graph[-1] - with_graph[0]) / (depths[-1] - depths[0])
-assert slope > 0.2                                         # ≥ one 256×256 float32 activation (0.25 MiB) per layer
+one_activation = 256 * 256 * 4 / 2 ** 20  # MiB: a 256 × 256 float32 array, what each layer must keep
+assert slope > 0.8 * one_activation
 assert with_graph[-1] > 3 * without[-1]
 
 
