@@ -46,14 +46,15 @@ from .parse import ParseError, parse
 from .primitives import REGISTRY, ConcretizationError, EscapedTracerError, Primitive, ShapeError
 from .render import render, render_steps
 from .reverse import Node
+from .staging import StagingError, jit
 from .tables import adjoint_table, primal_table, tangent_table, trace_tables
 from .trace import Trace, Variable, trace
 from .transforms import grad, hessian, hvp, jacfwd, jacrev, jvp, value_and_grad, vjp
 
 __all__ = [
     "Dual", "Node", "Primitive", "REGISTRY", "ShapeError", "ConcretizationError", "EscapedTracerError", "Trace",
-    "Variable",
-    "trace", "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "hvp", "hessian", "gradcheck",
+    "Variable", "trace", "jit", "StagingError",
+    "jvp", "jacfwd", "vjp", "grad", "value_and_grad", "jacrev", "hvp", "hessian", "gradcheck",
     "allocator", "numeric", "symbolic",
     "compare", "explore", "parse", "ParseError", "render", "render_steps", "tables", "primal_table", "tangent_table",
     "adjoint_table", "trace_tables",

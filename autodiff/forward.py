@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .primitives import Level, Primitive, Tracer, apply, choose_backend, primal
+from .primitives import Level, Primitive, Tracer, apply, choose_backend, example, primal
 
 
 class Dual(Tracer):
@@ -110,10 +110,12 @@ def _stack_traced(rows, y):
 
 # --- the tangent sweep of a trace (Trace.forward) ----------------------------------------------------------
 def unit(value):
+    value = example(value)  # (a staged value: its shape and dtype)
     return 1.0 if np.ndim(value) == 0 else np.ones_like(value, dtype=float)
 
 
 def zero(value):
+    value = example(value)
     return 0.0 if np.ndim(value) == 0 else np.zeros_like(value, dtype=float)
 
 

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .backends import NUMPY
-from .primitives import REGISTRY, Level, Primitive, Tracer, apply, choose_backend, primal
+from .primitives import REGISTRY, Level, Primitive, Tracer, apply, choose_backend, example, primal
 from .primitives.core import evaluate
 from .primitives.nn import ce_value_and_local
 
@@ -287,13 +287,13 @@ def _contributions(node: Node, g, fast: bool, create_graph: bool = False) -> lis
 
 # --- the adjoint sweep of a trace (Trace.reverse) ------------------------------------------------------------
 def zeros_like(v):
-    v = primal(v)
+    v = example(v)
     return 0.0 if isinstance(v, (int, float)) else np.zeros_like(v, dtype=np.result_type(v, float))
 
 
 def unit_seed(value):
     """The adjoint 1 of a scalar output, in the output's own type (a float32 loss seeds float32 adjoints)."""
-    value = primal(value)
+    value = example(value)
     if isinstance(value, (int, float)):
         return 1.0
     if isinstance(value, np.generic) or type(value) is np.ndarray and value.ndim == 0:

@@ -27,7 +27,7 @@ class Variable:
     ``parents`` holds the parent :class:`Variable` objects, or the constants themselves.
     """
 
-    __slots__ = ("index", "name", "label", "primitive", "parents", "params", "value", "node")
+    __slots__ = ("index", "name", "label", "primitive", "parents", "params", "value", "node", "shown")
 
     def __init__(self, index: int, node: Node, parents: tuple, label: str | None):
         self.index = index
@@ -38,6 +38,7 @@ class Variable:
         self.parents = parents
         self.params = dict(node.params or {})
         self.value = node.value
+        self.shown = None  # parameters as printed, where they differ (a staged program's computed index)
 
     @property
     def is_input(self) -> bool:
@@ -48,7 +49,7 @@ class Variable:
         if self.is_input:
             return self.label or self.name
         show = names or _default_name
-        return self.primitive.format([show(p) for p in self.parents], self.params)
+        return self.primitive.format([show(p) for p in self.parents], self.shown or self.params)
 
     def __repr__(self) -> str:
         return f"<{self.name} = {self.expression()}: {format_value(self.value)}>"
@@ -287,6 +288,51 @@ class Trace:
         if svg:
             bundle["image/svg+xml"] = svg
         return bundle
+
+
+def trace_program(program, leaves: list, labels: Sequence[str], fn: Callable | None = None) -> Trace:
+    """A staged program (:mod:`autodiff.staging`) evaluated at ``leaves`` as a numbered trace: v1…vn are
+    its inputs and equations. A parameter the program computes (an index, a condition) prints as its row."""
+    from .staging import Var
+
+    nodes: dict = {}
+    inputs = []
+    for var, value, label in zip(program.inputs, leaves, labels):
+        nodes[var] = Node(value, name=label)
+        inputs.append(nodes[var])
+    tape = []
+    computed = {}  # node -> its parameters with the rows they read
+    for e in program.eqns:
+        def get(a):
+            return nodes[a] if type(a) is Var else a
+
+        def value(a):
+            return nodes[a].value if type(a) is Var else a
+
+        args = tuple(get(a) for a in e.args)
+        params = {k: (value(v) if type(v) is Var else tuple(value(i) for i in v) if type(v) is tuple else v)
+                  for k, v in e.params.items()}
+        vals = [value(a) for a in e.args]
+        node = Node(evaluate(e.prim, choose_backend(vals), vals, params), e.prim, args, params)
+        if any(type(v) is Var or (type(v) is tuple and any(type(i) is Var for i in v)) for v in e.params.values()):
+            computed[node] = {k: (get(v) if type(v) is Var else tuple(get(i) for i in v) if type(v) is tuple else v)
+                              for k, v in e.params.items()}
+        nodes[e.out] = node
+        tape.append(node)
+    outputs = [nodes[o] if type(o) is Var else o for o in program.outputs]
+    t = Trace(outputs, inputs, labels, len(outputs) != 1, fn, tape=tape)
+    for node, params in computed.items():
+        if node in t._index:
+            t._index[node].shown = {k: (_ShownName(t._index[v].name) if isinstance(v, Node) else
+                                        tuple(_ShownName(t._index[i].name) if isinstance(i, Node) else i for i in v)
+                                        if type(v) is tuple else v) for k, v in params.items()}
+    return t
+
+
+class _ShownName(str):
+    """A row's name standing where a parameter's value would print."""
+
+    __slots__ = ()
 
 
 def _signature_names(f: Callable, n: int) -> list[str]:

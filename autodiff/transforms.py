@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import pytree
 from .forward import Dual, check_tangent, forward_level, zero
 from .primitives import Tracer, new_level, primal
 from .reverse import Node, backward, check_seed, recorder, unit_seed, zeros_like
@@ -122,10 +123,43 @@ def _record(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...], what:
     arguments ``nums``. The level is closed on return: what happens next (the sweeps) is seen by outer
     levels."""
     with new_level(lambda depth: recorder(depth, what, f)) as level:
-        nodes = {i: Node(as_input(args[i]), name=f"x{i + 1}", level=level) for i in nums}
-        out = f(*[nodes.get(i, a) for i, a in enumerate(args)], **kwargs)
+        nodes = {i: _input_nodes(args[i], f"x{i + 1}", level) for i in nums}
+        out = f(*[nodes[i].tree if i in nodes else a for i, a in enumerate(args)], **kwargs)
         tape = level.tape
     return nodes, out, level, tape
+
+
+class _Inputs:
+    """The input nodes made for one argument: ``tree`` is what the function receives (a node, or a dict,
+    list or tuple of nodes for an argument that is such a container of arrays), ``leaves`` the nodes."""
+
+    __slots__ = ("tree", "leaves", "structure")
+
+    def __init__(self, arg, name: str, level):
+        if is_container(arg):
+            values, self.structure = pytree.flatten(arg)
+            self.leaves = [Node(as_input(v), name=f"{name}[{i}]", level=level) for i, v in enumerate(values)]
+            self.tree = pytree.unflatten(self.structure, self.leaves)
+        else:
+            self.structure = pytree.LEAF
+            self.leaves = [Node(as_input(arg), name=name, level=level)]
+            self.tree = self.leaves[0]
+
+    def gather(self, pick):
+        """``pick(node)`` for each input node, in the argument's own nesting."""
+        return pytree.unflatten(self.structure, [pick(n) for n in self.leaves])
+
+
+_input_nodes = _Inputs
+
+
+def is_container(arg) -> bool:
+    """A dict, or a list or tuple holding arrays or containers: differentiated leaf by leaf (a list of plain
+    numbers is one array, as everywhere in autodiff)."""
+    if isinstance(arg, dict):
+        return True
+    return isinstance(arg, (list, tuple)) and any(
+        isinstance(a, (np.ndarray, Tracer)) or is_container(a) for a in arg)
 
 
 def _check_output(f, out, what: str):
@@ -139,10 +173,10 @@ def _check_output(f, out, what: str):
 def _sweep(out, level, tape, seed, nodes: dict, nums, free: bool = False) -> tuple:
     """The adjoints of the inputs ``nums`` for one seed (zeros for those the output does not depend on);
     ``free``: the last sweep of this graph, which drops the intermediate values as it goes."""
-    if not (isinstance(out, Node) and out.level is level):
-        return tuple(zeros_like(nodes[i].value) for i in nums)  # a constant to this level (an outer value)
+    if not (isinstance(out, Node) and out.level is level):  # a constant to this level (an outer value)
+        return tuple(nodes[i].gather(lambda n: zeros_like(n.value)) for i in nums)
     adj = backward([out], [seed], tape=tape, free=free)
-    return tuple(_owned(adj.get(nodes[i]), nodes[i].value) for i in nums)
+    return tuple(nodes[i].gather(lambda n: _owned(adj.get(n), n.value)) for i in nums)
 
 
 def _owned(a, value):
@@ -169,9 +203,9 @@ def vjp(f: Callable, *primals, **kwargs):
         seeds = [check_seed(c, _value(o, level), "the cotangent") for c, o in zip(seeds, outs)]
         mine = [(o, s) for o, s in zip(outs, seeds) if isinstance(o, Node) and o.level is level]
         if not mine:
-            return tuple(zeros_like(nodes[i].value) for i in nums)
+            return tuple(nodes[i].gather(lambda n: zeros_like(n.value)) for i in nums)
         adj = backward([o for o, _ in mine], [s for _, s in mine], tape=tape)
-        return tuple(_owned(adj.get(nodes[i]), nodes[i].value) for i in nums)
+        return tuple(nodes[i].gather(lambda n: _owned(adj.get(n), n.value)) for i in nums)
 
     values = tuple(_value(o, level) for o in outs)
     return (values if multiple else values[0]), vjp_fn
@@ -227,7 +261,9 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             rows.append(_sweep(out, level, tape, seed, nodes, nums))
         blocks = []
         for k, num in enumerate(nums):
-            blocks.append(_stack_rows([r[k] for r in rows], y, nodes[num].value))
+            if nodes[num].structure is not pytree.LEAF:
+                raise TypeError(f"jacrev: argument {num + 1} is a container; give it as arrays (argnums)")
+            blocks.append(_stack_rows([r[k] for r in rows], y, nodes[num].tree.value))
         return blocks[0] if isinstance(argnums, int) else tuple(blocks)
 
     jac.__name__ = f"jacrev({_name(f)})"

@@ -11,6 +11,7 @@ import math
 
 from ..backends import NUMPY
 from . import elementwise as _elementwise
+from . import indicators as _indicators
 from . import nn as _nn
 from . import structural as _structural
 from .core import (
@@ -25,6 +26,7 @@ from .core import (
     apply,
     bind,
     choose_backend,
+    example,
     get,
     level_stack,
     new_level,
@@ -32,20 +34,17 @@ from .core import (
     register,
 )
 from .core import _primal as primal
+from .indicators import indicator
 
 
 def _bound(prim):
     return lambda *args, **params: bind(prim, *args, **params)
 
 
-def _constant(fn):
-    # Indicator functions (sign, step, masks) have zero derivative almost everywhere: compute them on the
-    # primal values and return a constant.
-    def f(*args, **kwargs):
-        values = [primal(a) for a in args]
-        return getattr(choose_backend(values), fn)(*values, **kwargs)
-
-    return f
+def _constant(name):
+    # Indicator functions (sign, step, masks) have zero derivative almost everywhere: computed on the values
+    # under the derivative levels, they are constants there (and operations of a program being staged).
+    return lambda *args, **params: indicator(name, *args, **params)
 
 
 for _name in ("exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "abs", "relu",
@@ -82,6 +81,6 @@ def _swap_last(x):
 GENERIC.swap_last = _swap_last
 
 __all__ = ["GENERIC", "REGISTRY", "ConcretizationError", "EscapedTracerError", "Level", "Primitive", "ShapeError",
-           "Tracer", "apply", "bind", "choose_backend", "get", "level_stack", "new_level", "plain_index", "primal",
-           "register"]
-del _elementwise, _nn, _structural
+           "Tracer", "apply", "bind", "choose_backend", "example", "get", "indicator", "level_stack", "new_level",
+           "plain_index", "primal", "register"]
+del _elementwise, _indicators, _nn, _structural

@@ -41,10 +41,12 @@ class ShapeError(ValueError):
 class Primitive:
     """One operation, declared once. See the module docstring for the meaning of each rule."""
 
-    __slots__ = ("name", "impl", "jvp", "vjp", "partials", "display", "elementwise", "linear", "arity")
+    __slots__ = ("name", "impl", "jvp", "vjp", "partials", "display", "elementwise", "linear", "arity",
+                 "differentiable")
 
     def __init__(self, name: str, impl: Callable, jvp: Callable, vjp: Callable, display: str,
-                 partials: tuple | None = None, linear: bool = False, arity: int | None = None):
+                 partials: tuple | None = None, linear: bool = False, arity: int | None = None,
+                 differentiable: bool = True):
         self.name = name
         self.impl = impl
         self.jvp = jvp
@@ -54,6 +56,8 @@ class Primitive:
         self.elementwise = partials is not None
         self.linear = linear  # linear in its (traced) inputs: the jvp is the primitive applied to tangents
         self.arity = arity
+        # False for the piecewise-constant indicators (comparisons, masks): zero derivative, no rules to check
+        self.differentiable = differentiable
 
     def __call__(self, *args, **params):
         return apply(self, args, params)
@@ -78,7 +82,7 @@ class Primitive:
 
 def format_param(v) -> str:
     """A constant parameter as it prints in a trace row (indices as Python writes them)."""
-    if isinstance(v, tuple) and v and any(isinstance(i, (slice, type(Ellipsis), type(None))) for i in v):
+    if isinstance(v, tuple) and v and any(isinstance(i, (slice, type(Ellipsis), type(None), str)) for i in v):
         return ", ".join(format_param(i) for i in v)
     if isinstance(v, slice):
         parts = ["" if p is None else str(p) for p in (v.start, v.stop, v.step)]
@@ -251,6 +255,9 @@ def _concrete(x: Tracer, what: str, convert=None):
     for a value traced by a transformation, the error that says what to do instead."""
     if convert is not None and x.level.depth == 0:
         return convert(_primal(x))
+    bottom = _primal(x)
+    if isinstance(bottom, Tracer):  # a staged value (autodiff.staging): it has no value yet
+        bottom._needs_value(what)
     raise ConcretizationError(
         f"{what} of a value traced by {x.level.name}: the result would be a constant and its derivative would "
         "be lost. Use autodiff's functions on traced values (ad.sin, ad.exp, ad.log, ad.sqrt, ad.maximum ... "
@@ -267,6 +274,7 @@ class Tracer:
 
     __slots__ = ()
     level: Level
+    opaque = False  # True for staged values, which have no value to look at (autodiff.staging)
 
     def _primal(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -369,6 +377,14 @@ class Tracer:
         return len(self.shape)
 
     @property
+    def dtype(self) -> np.dtype:
+        return np.result_type(example(self))
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
     def T(self):
         return apply(_P["transpose"], (self,), {"axes": None})
 
@@ -385,10 +401,18 @@ _COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_
 
 
 def _primal(x):
-    """The plain number or array inside any nesting of tracers."""
-    while isinstance(x, Tracer):
+    """The plain number or array inside any nesting of tracers, or the staged value there (a value of a
+    program being staged by ``jit`` is not known yet: it stands for the value of every later call)."""
+    while isinstance(x, Tracer) and not x.opaque:
         x = x._primal()
     return x
+
+
+def example(x):
+    """A value shaped and typed like ``x`` (for a staged value, that of the call that staged it): for zeros,
+    seeds and shapes, never for the value itself."""
+    x = _primal(x)
+    return x.example if isinstance(x, Tracer) else x
 
 
 def plain_index(index):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import Primitive, register
+from .indicators import indicator
 
 
 def _kept_shape(shape: tuple, axis) -> tuple:
@@ -68,9 +69,7 @@ mean = structural(
 
 def _max_weights(m, x, y, axis):
     """Where the maximum is attained, 1/(number of ties); elsewhere 0 (a constant, not differentiated)."""
-    xv, yv = np.asarray(m.primal(x)), np.asarray(m.primal(y))
-    hit = xv == (yv if axis is None else np.reshape(yv, _kept_shape(xv.shape, axis)))
-    return hit / np.sum(hit, axis=axis, keepdims=True).astype(xv.dtype if xv.dtype.kind == "f" else float)
+    return indicator("max_weights", m.primal(x), m.primal(y), axis=axis)
 
 
 max = structural(

@@ -1,0 +1,59 @@
+"""Nested containers of arrays ("pytrees", as JAX calls them): a model's parameters as a dict, a batch as a
+tuple. :func:`flatten` lists the leaves (numbers, arrays, traced values) in a fixed order with a
+description of the nesting; :func:`unflatten` puts leaves back into that nesting.
+
+Tuples, lists and dicts are containers (a dict's leaves in its keys' order); anything else is a leaf.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LEAF = None  # the description of a leaf
+
+
+def flatten(tree) -> tuple[list, Any]:
+    """``(leaves, structure)``; the structure is hashable and compares equal for equally nested trees."""
+    leaves: list = []
+    return leaves, _flatten(tree, leaves)
+
+
+def _flatten(tree, leaves: list):
+    t = type(tree)
+    if t is tuple or t is list:
+        return (t.__name__, tuple(_flatten(x, leaves) for x in tree))
+    if t is dict:
+        return ("dict", tuple(tree), tuple(_flatten(x, leaves) for x in tree.values()))
+    leaves.append(tree)
+    return LEAF
+
+
+def unflatten(structure, leaves) -> Any:
+    """The tree described by ``structure`` with ``leaves`` in order (the inverse of :func:`flatten`)."""
+    it = iter(leaves)
+    return _build(structure, it)
+
+
+def _build(structure, it):
+    if structure is LEAF:
+        return next(it)
+    if structure[0] == "dict":
+        return {k: _build(s, it) for k, s in zip(structure[1], structure[2])}
+    items = [_build(s, it) for s in structure[1]]
+    return tuple(items) if structure[0] == "tuple" else items
+
+
+def is_leaf(tree) -> bool:
+    t = type(tree)
+    return not (t is tuple or t is list or t is dict)
+
+
+def leaf_names(tree, name: str) -> list[str]:
+    """A label for each leaf: ``name`` itself for a leaf, ``name[key]`` inside a dict, ``name[i]`` inside a
+    list or tuple."""
+    t = type(tree)
+    if t is dict:
+        return [n for k, v in tree.items() for n in leaf_names(v, f"{name}[{k}]")]
+    if t is tuple or t is list:
+        return [n for i, v in enumerate(tree) for n in leaf_names(v, f"{name}[{i}]")]
+    return [name]
