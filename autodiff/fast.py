@@ -23,6 +23,10 @@ as it is.
 to one value twice (``a * a``, ``a + a``) has the derivative ȳ·(d₀ + d₁) with respect to it: one product
 instead of two and a sum, in both modes.
 
+**Staged results written in place** (:func:`in_place`). A staged program knows, before it runs, which
+arrays it made are read for the last time by an equation (``autodiff.staging.buffer_plan``); an
+elementwise equation writes its result into such an array (numpy's ``out=``) instead of a new one.
+
 **Adjoints added in place** (:func:`add_into`, :func:`add_indexed`). The reference sweep adds each
 contribution into a node's adjoint as a new array. Here the sweep adds into a buffer it made itself, in
 place, and the adjoint of ``x[index]`` goes straight into the buffer of x's adjoint (x̄[index] += ȳ)
@@ -317,3 +321,34 @@ def _scattered(g, index, shape) -> np.ndarray:
 def _is_basic(index) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(i, (int, slice, type(None), type(Ellipsis))) and not isinstance(i, bool) for i in parts)
+
+
+# --- staged results written in place (autodiff.staging.Runner) ----------------------------------------------
+UFUNCS = {REGISTRY[name]: ufunc for name, ufunc in (
+    ("add", np.add), ("sub", np.subtract), ("mul", np.multiply), ("div", np.divide), ("neg", np.negative),
+    ("exp", np.exp), ("log", np.log), ("sqrt", np.sqrt), ("sin", np.sin), ("cos", np.cos), ("tanh", np.tanh),
+    ("abs", np.abs), ("maximum", np.maximum), ("minimum", np.minimum))}
+
+
+def in_place(eqn, into):
+    """A step function ``(m, *operands, buffer)`` writing ``eqn``'s result into ``buffer`` (the array of the
+    dead operand ``into``), or None where numpy's ufunc with ``out=`` would not give the reference result
+    bit for bit on the staging call's values."""
+    ufunc = UFUNCS.get(eqn.prim)
+    if ufunc is None or eqn.params or ufunc.nin != len(eqn.args):
+        return None
+    args = [a.example if a.__class__.__name__ == "Var" else a for a in eqn.args]
+    buffer = np.empty_like(into.example)
+    try:
+        with np.errstate(all="ignore"):
+            got = ufunc(*args, out=buffer)
+    except (TypeError, ValueError):
+        return None
+    want = eqn.out.example
+    if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want, equal_nan=True):
+        return None
+
+    def write(m, *xs):
+        return ufunc(*xs[:-1], out=xs[-1])
+
+    return write

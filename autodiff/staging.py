@@ -115,7 +115,7 @@ def _short(v) -> str:
 
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_LIBRARIES = (_HERE, os.path.join(os.path.dirname(_HERE), "nets"))
+_LIBRARIES = (_HERE, os.path.join(os.path.dirname(_HERE), "nets"), os.path.dirname(np.__file__))
 
 
 def _user_line() -> str:
@@ -196,6 +196,14 @@ class Staged(Tracer):
     def __ge__(self, other):
         return indicator("ge", self, other)
 
+    def __eq__(self, other):  # elementwise, as for arrays (so a Staged value hashes by identity, set below)
+        return indicator("eq", self, other)
+
+    def __ne__(self, other):
+        return indicator("ne", self, other)
+
+    __hash__ = Tracer.__hash__
+
     def __and__(self, other):
         return indicator("logical_and", self, other)
 
@@ -212,6 +220,7 @@ class Staged(Tracer):
         return indicator("logical_not", self)
 
     _UFUNC_INDICATORS = {"less": "lt", "less_equal": "le", "greater": "gt", "greater_equal": "ge",
+                         "equal": "eq", "not_equal": "ne",
                          "logical_and": "logical_and", "bitwise_and": "logical_and",
                          "logical_or": "logical_or", "bitwise_or": "logical_or"}
 
@@ -405,6 +414,50 @@ def simplify(program: Program) -> Program:
     return Program(program.inputs, eqns, [sub(o) for o in program.outputs], program.closure)
 
 
+def _key(e: Eqn):
+    """What makes two equations compute the same value: primitive, operands and parameters (constants
+    compared by identity unless they are plain numbers); None if a parameter cannot be compared."""
+    def part(a):
+        if type(a) is Var or type(a) in (int, float, bool, str, type(None)):
+            return a
+        if type(a) is tuple:
+            return tuple(part(i) for i in a)
+        if type(a) is slice:
+            return ("slice", a.start, a.stop, a.step)
+        return ("id", id(a))
+
+    try:
+        key = (e.prim, tuple(part(a) for a in e.args), tuple((k, part(v)) for k, v in sorted(e.params.items())))
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def eliminate_common_subexpressions(program: Program) -> Program:
+    """An equation that repeats an earlier one (same primitive, operands and parameters) is dropped and its
+    readers read the earlier result: ``a * a`` differentiates into two equal rows ȳ·a, one per operand."""
+    replace: dict[Var, Var] = {}
+    seen: dict = {}
+
+    def sub(a):
+        return replace.get(a, a) if type(a) is Var else a
+
+    eqns = []
+    for e in program.eqns:
+        e = Eqn(e.prim, tuple(sub(a) for a in e.args), {k: (sub(v) if type(v) is Var else tuple(
+            sub(i) for i in v) if type(v) is tuple else v) for k, v in e.params.items()} if e.params else e.params,
+            e.out)
+        key = _key(e)
+        if key is not None and key in seen:
+            replace[e.out] = seen[key]
+            continue
+        if key is not None:
+            seen[key] = e.out
+        eqns.append(e)
+    return Program(program.inputs, eqns, [sub(o) for o in program.outputs], program.closure)
+
+
 def eliminate_dead_code(program: Program) -> Program:
     """Only the equations that an output depends on (one pass backwards from the outputs)."""
     live = {o for o in program.outputs if type(o) is Var}
@@ -434,9 +487,48 @@ def last_uses(program: Program) -> list[list[Var]]:
     return dead
 
 
+def buffer_plan(program: Program) -> list:
+    """For each equation, an operand whose array can receive its result (None where there is none): one
+    the program made itself (not an input, not a constant), read here for the last time, of the result's
+    shape and dtype, and with no view of it (a slice, a reshape) read later. Found on the examples: for
+    one signature, which results are views of which operands does not change."""
+    base: dict[Var, Var | None] = {v: None for v in program.inputs}  # whose buffer a value lives in
+    for e in program.eqns:
+        out = e.out.example
+        # a new array of its own (not a view, not read-only), or one that belongs to someone else
+        base[e.out] = e.out if type(out) is np.ndarray and out.base is None and out.flags.writeable else None
+        if type(out) is np.ndarray:
+            for a in (*e.reads(), *e.args):
+                if type(a) is Var and type(a.example) is np.ndarray and np.may_share_memory(out, a.example):
+                    base[e.out] = base[a]  # a view of an operand (or the operand itself): the same buffer
+                    break
+                if type(a) is np.ndarray and np.may_share_memory(out, a):
+                    base[e.out] = None  # a view of a constant: never written
+                    break
+    last: dict[Var, int] = {}  # the last equation reading each buffer
+    for i, e in enumerate(program.eqns):
+        for a in e.reads():
+            if base[a] is not None:
+                last[base[a]] = i
+    for o in program.outputs:
+        if type(o) is Var and base[o] is not None:
+            last[base[o]] = len(program.eqns)  # (an output's buffer is the caller's)
+    plan = []
+    for i, e in enumerate(program.eqns):
+        into = None
+        out = e.out.example
+        for a in e.args:
+            if (type(a) is Var and base[a] is a and last.get(a) == i and type(out) is np.ndarray
+                    and a.example.shape == out.shape and a.example.dtype == out.dtype):
+                into = a
+                break
+        plan.append(into)
+    return plan
+
+
 def optimize(program: Program) -> Program:
-    """The passes, in order: simplification, then dead-code removal."""
-    return eliminate_dead_code(simplify(program))
+    """The passes, in order: simplification, common subexpressions, then dead-code removal."""
+    return eliminate_dead_code(eliminate_common_subexpressions(simplify(program)))
 
 
 # --- running a program ------------------------------------------------------------------------------------
@@ -461,8 +553,13 @@ class Runner:
             slot[v] = len(template)
             template.append(None)
         steps = []
-        for e, dead in zip(program.eqns, last_uses(program)):
+        plan = buffer_plan(program) if _fast.ENABLED else [None] * len(program.eqns)
+        for e, dead, into in zip(program.eqns, last_uses(program), plan):
             args = tuple(slot_of(a) for a in e.args)
+            impl = e.prim.impl
+            writer = _fast.in_place(e, into) if into is not None else None
+            if writer is not None:  # (fast.py: the result goes into a buffer that is dead after this step)
+                impl, args = writer, args + (slot[into],)
             dynamic = tuple((k, slot_of(v)) if type(v) is Var else (k, tuple(
                 (True, slot_of(i)) if type(i) is Var else (False, i) for i in v))
                 for k, v in e.params.items() if type(v) is Var or (type(v) is tuple and any(
@@ -470,7 +567,7 @@ class Runner:
             slot[e.out] = len(template)
             template.append(None)
             m = choose_backend([a.example if type(a) is Var else a for a in e.args])
-            steps.append((e.prim.impl, m, args, e.params, dynamic, slot[e.out], tuple(slot[v] for v in dead)))
+            steps.append((impl, m, args, e.params, dynamic, slot[e.out], tuple(slot[v] for v in dead)))
         self.steps = steps
         self.template = template
         self.inputs = tuple(slot[v] for v in program.inputs)
@@ -587,3 +684,6 @@ class jit:
 
     def __repr__(self) -> str:
         return f"<{self.__name__}: {len(self._cache)} programs staged>"
+
+
+from . import fast as _fast  # noqa: E402 - the speed-only paths build on the classes above
