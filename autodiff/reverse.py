@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .backends import NUMPY
-from .primitives import REGISTRY, Level, Primitive, Tracer, apply, choose_backend, example, primal
+from .primitives import GENERIC, REGISTRY, Level, Primitive, Tracer, apply, choose_backend, example, primal
 from .primitives.core import evaluate
 from .primitives.nn import ce_value_and_local
 
@@ -45,6 +45,9 @@ def evaluate_saving(prim: Primitive, xs: list, params: dict, plain: bool = False
     keep = RESIDUALS.get(prim)
     if keep is not None and (plain or not any(isinstance(x, Tracer) for x in xs)):
         return keep(NUMPY, *xs, **params)
+    if keep is not None and all(primal(x) is x for x in xs if isinstance(x, Tracer)):
+        # values of a program being staged (and nothing else): the program keeps the residual too
+        return keep(GENERIC, *xs, **params)
     return (evaluate(prim, choose_backend(xs), xs, params) if plain else apply(prim, xs, params)), None
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 FRAMEWORKS = ("autodiff-dojo", "pytorch", "numpy", "autograd")
+STAGED = "autodiff-dojo staged"  # autodiff.jit of the loss's value and gradient (mlp-small's extra rows)
 _MODULE = {"pytorch": "torch", "autograd": "autograd"}
 
 
@@ -36,8 +37,8 @@ def trainer(framework: str, sizes: tuple[int, ...], data: list, lr: float = 0.1,
             seed: int = 0) -> Callable[[], float]:
     """A function running one epoch over ``data`` and returning the last batch's loss."""
     weights = init_weights(sizes, seed)
-    return {"autodiff-dojo": _nets, "pytorch": _torch, "numpy": _numpy, "autograd": _autograd}[framework](
-        weights, data, lr, momentum)
+    return {"autodiff-dojo": _nets, "pytorch": _torch, "numpy": _numpy, "autograd": _autograd,
+            STAGED: _staged}[framework](weights, data, lr, momentum)
 
 
 def _nets(weights, data, lr, momentum):
@@ -62,6 +63,47 @@ def _nets(weights, data, lr, momentum):
             loss.backward()
             opt.step()
         return float(loss.item())
+
+    return epoch
+
+
+def _staged(weights, data, lr, momentum):
+    """The step staged by autodiff.jit: ``loss, grads = step(params, x, coef)`` runs a program (forward and
+    backward, staged once per batch shape), then the update in place as the numpy trainer does it."""
+    import autodiff as ad
+    from autodiff.primitives import REGISTRY
+
+    linear, cross_entropy = REGISTRY["linear"], REGISTRY["softmax_cross_entropy"]
+    params = {f"{k}{i}": a.copy() for i, (W, b) in enumerate(weights) for k, a in (("W", W), ("b", b))}
+    n_layers = len(weights)
+
+    def loss_fn(p, x, coef):
+        h = x
+        for i in range(n_layers):
+            h = linear(h, p[f"W{i}"], p[f"b{i}"])
+            if i < n_layers - 1:
+                h = ad.relu(h)
+        return cross_entropy(h, coef=coef, reduction="mean")
+
+    step = ad.jit(ad.value_and_grad(loss_fn))
+    n_classes = len(weights[-1][1])
+    # the class coefficients of a mean cross-entropy: one-hot rows divided by the batch size (nets builds the
+    # same matrix from class indices)
+    batches = [(x, np.eye(n_classes, dtype=x.dtype)[y] / x.dtype.type(len(y))) for x, y in data]
+    bufs: dict = {}
+
+    def epoch() -> float:
+        for x, coef in batches:
+            loss, grads = step(params, x, coef)
+            for k, g in grads.items():
+                b = bufs.get(k)
+                if b is None:
+                    bufs[k] = b = g.copy()
+                else:
+                    b *= momentum
+                    b += g
+                params[k] -= lr * b
+        return float(loss)
 
     return epoch
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backends import NUMPY
 from .core import REGISTRY, Primitive, _primal, apply, register
 
 
@@ -29,7 +30,7 @@ def _indicator(name: str, impl, display: str) -> Primitive:
 def indicator(name: str, *args, **params):
     """The indicator ``name`` of the values inside ``args`` (through any derivative levels): a constant to
     them, and a recorded operation of a program being staged."""
-    return apply(_INDICATORS[name], tuple(_primal(a) for a in args), params)
+    return apply(REGISTRY[name], tuple(_primal(a) for a in args), params)
 
 
 # --- comparisons and logic (a staged value's operators bind these) -------------------------------------
@@ -49,6 +50,17 @@ _indicator("heaviside", lambda m, z, at0: m.heaviside(z, at0), "H({0}, {1})")  #
 _indicator("mask", lambda m, cond, when=True: m.mask(cond, when), "[{0}]")
 
 
+def max_shift(m, x, axis=None):
+    """The row maximum of ``x`` (dimensions kept), 0 where it is not finite: what a stable softmax subtracts
+    before exponentiating (any constant gives the same result; this one avoids overflow)."""
+    c = NUMPY.max(np.asarray(x), axis=axis, keepdims=True)
+    # (logical_and.reduce is ndarray.all without its Python wrapper. A single isfinite(Σc) would be one
+    # call fewer but can warn where this does not: a sum that overflows, or +inf and −inf in two rows.)
+    if np.logical_and.reduce(np.isfinite(c), axis=None):
+        return c
+    return np.where(np.isfinite(c), c, 0).astype(c.dtype, copy=False)
+
+
 def _max_weights(m, x, y, axis=None):
     """Where ``y = max(x, axis)`` is attained, 1/(number of ties); elsewhere 0: how a maximum's adjoint and
     tangent are shared among tied entries."""
@@ -59,6 +71,5 @@ def _max_weights(m, x, y, axis=None):
     return hit / np.sum(hit, axis=axis, keepdims=True).astype(xv.dtype if xv.dtype.kind == "f" else float)
 
 
+_indicator("max_shift", max_shift, "shift({0}{axis_kw})")
 _indicator("max_weights", _max_weights, "argmax_weights({0}, {1}{axis_kw})")
-
-_INDICATORS = {name: p for name, p in REGISTRY.items() if not p.differentiable}

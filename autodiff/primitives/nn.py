@@ -36,19 +36,17 @@ import math
 
 import numpy as np
 
-from ..backends import NUMPY
-from .core import Primitive, register
+from .core import Primitive, Tracer, register
 from .elementwise import elementwise
+from .indicators import indicator, max_shift
 
 
 def _shift(m, x, axis):
     """The (constant) row maximum to subtract before exponentiating; 0 where it is not finite."""
-    c = NUMPY.max(np.asarray(m.primal(x)), axis=axis, keepdims=True)
-    # (logical_and.reduce is ndarray.all without its Python wrapper. A single isfinite(Σc) would be one
-    # call fewer but can warn where this does not: a sum that overflows, or +inf and −inf in two rows.)
-    if np.logical_and.reduce(np.isfinite(c), axis=None):
-        return c
-    return np.where(np.isfinite(c), c, 0).astype(c.dtype, copy=False)
+    v = m.primal(x)
+    if isinstance(v, Tracer):  # a value of a program being staged: the shift is computed at each run
+        return indicator("max_shift", v, axis=axis)
+    return max_shift(m, v, axis)
 
 
 def _t(m, w):
