@@ -25,6 +25,7 @@ from ..tensor import Tensor, _value, _wrap, as_tensor
 
 _P = REGISTRY
 _REDUCTIONS = ("mean", "sum", "none")
+_NO_PARAMS: dict = {}
 
 
 def _t(x) -> Tensor:
@@ -64,6 +65,16 @@ def _mean(x):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {_dt.torch_name(d)}")
     return apply(_P["mean"], (x,), {"axis": None, "keepdims": False})
+
+
+def _mean_keep(x, axes: tuple):
+    if isinstance(x, Tensor):
+        return x.mean(axes, keepdim=True)
+    return apply(_P["mean"], (x,), {"axis": axes, "keepdims": True})
+
+
+def _sqrt(x):
+    return x.sqrt() if isinstance(x, Tensor) else apply(_P["sqrt"], (x,), _NO_PARAMS)
 
 
 def _flatten(x, start_dim: int = 0, end_dim: int = -1):
@@ -242,30 +253,35 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if training and n <= 1:
             raise ValueError(f"batch_norm needs more than one value per channel when training, got input of "
                              f"shape {tuple(shape)}")
-        mean = x.mean(axes, keepdim=True)
+        mean = _mean_keep(x, axes)
         d = x - mean
-        var = (d * d).mean(axes, keepdim=True)
-        xhat = d / (var + eps).sqrt()
+        var = _mean_keep(d * d, axes)
+        xhat = d / _sqrt(var + eps)
         if training and running_mean is not None and running_var is not None:
             # Running statistics are state, not part of the graph: update the arrays in place.
+            if not all(isinstance(t, Tensor) for t in (running_mean, running_var)):
+                raise TypeError("batch_norm in training mode updates the running statistics in place, so they must "
+                                "be tensors, not traced values; use eval mode, or pass tensors for the buffers")
             if num_batches_tracked is not None:
                 num_batches_tracked.value += 1
             m = (1.0 / float(num_batches_tracked.value)) if momentum is None else momentum
-            bm = mean.value.reshape(shape[1])
-            bv = var.value.reshape(shape[1]) * (n / (n - 1))
+            bm = _constant(mean, "batch_norm: the batch mean").reshape(shape[1])
+            bv = _constant(var, "batch_norm: the batch variance").reshape(shape[1]) * (n / (n - 1))
             rm, rv = running_mean.value, running_var.value
             rm *= 1 - m
             rm += (m * bm).astype(rm.dtype, copy=False)
             rv *= 1 - m
             rv += (m * bv).astype(rv.dtype, copy=False)
-    else:
+    elif isinstance(running_mean, Tensor) and isinstance(running_var, Tensor):
         rm = running_mean.value.reshape(bshape)
         rv = running_var.value.reshape(bshape)
         xhat = (x - rm) * (1.0 / np.sqrt(rv + eps)).astype(rv.dtype, copy=False)
+    else:  # traced running statistics (nets.func.functional_call): the same formula, differentiated through them
+        xhat = (x - _reshape(running_mean, bshape)) / _sqrt(_reshape(running_var, bshape) + eps)
     if weight is not None:
-        xhat = xhat * _t(weight).reshape(bshape)
+        xhat = xhat * _reshape(_t(weight), bshape)
     if bias is not None:
-        xhat = xhat + _t(bias).reshape(bshape)
+        xhat = xhat + _reshape(_t(bias), bshape)
     return xhat
 
 

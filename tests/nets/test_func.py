@@ -141,6 +141,35 @@ def test_buffers_batchnorm_running_statistics():
     _unchanged(bn, snap)
 
 
+def test_batchnorm_with_traced_parameters_and_buffers():
+    nets.manual_seed(0)
+    bn = nn.BatchNorm1d(3, dtype=nets.float64).eval()
+    x = RNG.standard_normal((5, 3))
+    mean, var, gamma = RNG.standard_normal(3), RNG.random(3) + 0.5, RNG.standard_normal(3)
+
+    def f(m, v, g):
+        out = functional_call(bn, {"running_mean": m, "running_var": v, "weight": g}, (x,))
+        return F.mse_loss(out, np.zeros((5, 3)), reduction="sum")
+
+    gm, gv, gg = autodiff.grad(f, argnums=(0, 1, 2))(mean, var, gamma)
+    s = 1 / np.sqrt(var + bn.eps)
+    y = gamma * (x - mean) * s  # (bias 0)
+    np.testing.assert_allclose(gm, (2 * y * -gamma * s).sum(0), atol=1e-12)
+    np.testing.assert_allclose(gv, (2 * y * gamma * (x - mean) * -0.5 * s ** 3).sum(0), atol=1e-12)
+    np.testing.assert_allclose(gg, (2 * y * (x - mean) * s).sum(0), atol=1e-12)
+    # training mode: traced weights, tensor buffers updated as in the eager call
+    bn.train()
+    eager_bn = nn.BatchNorm1d(3, dtype=nets.float64)
+    g = autodiff.grad(lambda g: F.mse_loss(functional_call(bn, {"weight": g}, (x,)), np.zeros((5, 3))))(gamma)
+    eager_bn.weight.data = nets.tensor(gamma)
+    F.mse_loss(eager_bn(nets.tensor(x)), nets.zeros(5, 3, dtype=nets.float64)).backward()
+    np.testing.assert_allclose(g, eager_bn.weight.grad.numpy(), atol=1e-12)
+    np.testing.assert_array_equal(bn.running_mean.numpy(), eager_bn.running_mean.numpy())
+    np.testing.assert_array_equal(bn.running_var.numpy(), eager_bn.running_var.numpy())
+    with pytest.raises(TypeError, match="running statistics in place, so they must be tensors"):
+        autodiff.grad(lambda m: F.mse_loss(functional_call(bn, {"running_mean": m}, (x,)), np.zeros((5, 3))))(mean)
+
+
 def test_a_value_the_module_replaces_is_written_back_to_the_dict():
     class Counter(nn.Module):
         def __init__(self):
