@@ -583,7 +583,8 @@ class Runner:
             env[out] = impl(m, *[env[s] for s in args], **params)
             for s in dead:
                 env[s] = None
-        return [env[s] if var else s for var, s in self.outputs]
+        # (a constant output is copied: the caller may change it, and the program keeps it for later runs)
+        return [env[s] if var else (s.copy() if type(s) is np.ndarray else s) for var, s in self.outputs]
 
 
 def _resolve(params: dict, dynamic: tuple, env: list) -> dict:

@@ -81,7 +81,8 @@ class Trace:
     """
 
     def __init__(self, outputs: Sequence[Node], inputs: Sequence[Node], labels: Sequence[str] | None = None,
-                 multiple: bool | None = None, fn: Callable | None = None, tape: Sequence[Node] | None = None):
+                 multiple: bool | None = None, fn: Callable | None = None, tape: Sequence[Node] | None = None,
+                 reads: dict | None = None):
         outputs = list(outputs)
         inputs = list(inputs)
         for i, o in enumerate(outputs):
@@ -99,6 +100,8 @@ class Trace:
                     for p in node.parents:
                         if isinstance(p, Node) and p.level is level:
                             needed.add(p)
+                    if reads and node in reads:  # rows a parameter was computed by (a staged program)
+                        needed.update(reads[node])
             order = [n for n in needed if n.prim is None] + [n for n in tape if n in needed and n.prim is not None]
         input_set = set(inputs)
         for node in order:
@@ -320,7 +323,9 @@ def trace_program(program, leaves: list, labels: Sequence[str], fn: Callable | N
         nodes[e.out] = node
         tape.append(node)
     outputs = [nodes[o] if type(o) is Var else o for o in program.outputs]
-    t = Trace(outputs, inputs, labels, len(outputs) != 1, fn, tape=tape)
+    reads = {node: [i for v in params.values() for i in (v if type(v) is tuple else (v,)) if isinstance(i, Node)]
+             for node, params in computed.items()}
+    t = Trace(outputs, inputs, labels, len(outputs) != 1, fn, tape=tape, reads=reads)
     for node, params in computed.items():
         if node in t._index:
             t._index[node].shown = {k: (_ShownName(t._index[v].name) if isinstance(v, Node) else

@@ -230,6 +230,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         return value, (grads[0] if isinstance(argnums, int) else grads)
 
     value_and_grad_f.__name__ = f"value_and_grad({_name(f)})"
+    value_and_grad_f.__wrapped__ = f  # (its parameters are f's: inspect.signature reads them there)
     return value_and_grad_f
 
 
@@ -241,6 +242,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         return vg(*args, **kwargs)[1]
 
     grad_f.__name__ = f"grad({_name(f)})"
+    grad_f.__wrapped__ = f
     return grad_f
 
 

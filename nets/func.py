@@ -12,7 +12,7 @@ The module is left exactly as it was (the same Parameter objects), also when the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,7 +23,7 @@ from autodiff.primitives import Tracer
 from .nn.module import Module
 from .tensor import Tensor, from_numpy
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "staged_step"]
 
 _MISSING = object()  # a key that named no attribute before the call (it is removed again afterwards)
 
@@ -203,3 +203,43 @@ def _reparametrize(module: Module, values: dict, tie_weights: bool, strict: bool
         for name in values:
             if name in now and now[name] is not swapped_in[name]:
                 values[name] = now[name]
+
+
+def staged_step(model: Module, loss_fn: Callable[..., Any]) -> Callable[..., Tensor]:
+    """A training step staged once (per input shapes and train/eval mode) by ``autodiff.jit``:
+    ``step(x, target)`` computes ``loss_fn(model(x), target)`` and its gradient with respect to every parameter
+    in one program, adds the gradients into the parameters' ``.grad`` as ``loss.backward()`` would, and returns
+    the loss as a tensor. Then ``optimizer.step()`` updates the parameters as usual.
+
+    Buffers (BatchNorm's running statistics) are inputs of the program too, so evaluation mode stages as it is.
+    What a program cannot hold raises an error when it is staged: dropout in training mode (its mask is random),
+    BatchNorm's update of its running statistics in training mode (it needs the batch's values), Python control
+    flow on values. The program is the model as it was when staged: make a new step after changing its layers.
+    """
+    import autodiff as ad
+
+    names = [name for name, _ in model.named_parameters()]
+
+    def loss_of_parameters(params: dict, buffers: dict, x, target):
+        return loss_fn(functional_call(model, (params, buffers), (x,)), target)
+
+    staged = {mode: ad.jit(ad.value_and_grad(loss_of_parameters)) for mode in (False, True)}
+
+    def step(x, target) -> Tensor:
+        parameters = dict(model.named_parameters())
+        values = {name: parameters[name].value for name in names}
+        buffers = {name: b.value for name, b in model.named_buffers()}
+        loss, grads = staged[model.training](values, buffers, _array(x), _array(target))
+        for name in names:
+            p = parameters[name]
+            if p.grad is None:
+                p.grad = from_numpy(grads[name])
+            else:
+                p.grad.value = p.grad.value + grads[name]
+        return from_numpy(np.asarray(loss))
+
+    return step
+
+
+def _array(v):
+    return v.value if isinstance(v, Tensor) else np.asarray(v)

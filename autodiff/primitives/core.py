@@ -229,12 +229,24 @@ def apply(prim: Primitive, args: tuple, params: dict):
                 raise EscapedTracerError(
                     f"{prim.name}: a value traced by {level.name} meets one traced by {top.name}; one of them "
                     "escaped the call that made it (return traced values instead of storing them)")
+    if params:
+        top = _deepest_param(params, top)  # (an index or a condition computed by a program being staged)
     if top is None:
         return evaluate(prim, choose_backend(args), args, params)
     if not top.active:
         raise EscapedTracerError(f"{prim.name}: a value traced by {top.name} was used after {top.name} returned; "
                                  "return traced values from the function instead of storing them")
     return top.process(prim, args, params)
+
+
+def _deepest_param(params: dict, top: Level | None) -> Level | None:
+    """The deepest of ``top`` and the levels of tracers among the parameters (a staged value can be a
+    parameter: ``where``'s condition, an index)."""
+    for v in params.values():
+        for x in (v if type(v) is tuple else (v,)):
+            if isinstance(x, Tracer) and (top is None or x.level.depth > top.depth):
+                top = x.level
+    return top
 
 
 def bind(prim: Primitive, *args, **params):

@@ -413,9 +413,42 @@ def _classes_last(x: Tensor, what: str) -> tuple[Tensor, tuple]:
     return _reshape(_permute(x, perm), (int(np.prod(rest, dtype=np.int64)), shape[1])), rest
 
 
+def _staged_class_coef(what: str, target, n_classes: int, rows_shape: tuple, dtype, weight, ignore_index: int,
+                       label_smoothing: float, reduction: str):
+    """The coefficient matrix of :func:`_class_coef` for class indices staged by ``autodiff.jit``, built from
+    operations of the program: row i is w·[c = tᵢ] (mixed with ε/C·w for label smoothing) where tᵢ is not
+    ``ignore_index``, over Σ wₜ for the mean. The indices cannot be range-checked before the program runs: a
+    class out of range gives a row of zeros (PyTorch raises)."""
+    from autodiff.primitives import primal
+
+    t = primal(target)
+    if tuple(t.shape) != tuple(rows_shape):
+        raise ShapeError(f"{what}: target of class indices has shape {tuple(t.shape)}, expected {rows_shape} "
+                         f"(the input's shape without the class dimension)")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{what}: target must hold class indices (integers), got dtype {t.dtype}")
+    if isinstance(weight, Tracer) and not isinstance(weight, Tensor):
+        raise RuntimeError(f"{what}: the derivative for 'weight' is not implemented (class weights are constants, "
+                           "as in PyTorch), so weight cannot be a traced value; pass an array or a tensor")
+    w = np.ones(n_classes, dtype=dtype) if weight is None else np.asarray(_value(weight), dtype=dtype)
+    t = _P["reshape"](t, shape=(-1, 1))
+    one_hot = _P["where"](w[None, :], dtype.type(0), cond=t == np.arange(n_classes))  # (M, C): w_c·[c = tᵢ]
+    valid = t != ignore_index  # (M, 1)
+    coef = _P["where"](one_hot, dtype.type(0), cond=valid)
+    if label_smoothing:
+        coef = coef * dtype.type(1.0 - label_smoothing) + _P["where"](
+            (label_smoothing / n_classes) * w[None, :], dtype.type(0), cond=valid)
+    if reduction == "mean":
+        coef = coef / _P["sum"](_P["where"](one_hot, dtype.type(0), cond=valid))
+    return coef
+
+
 def _class_coef(what: str, target, n_classes: int, rows_shape: tuple, dtype, weight, ignore_index: int,
                 label_smoothing: float, reduction: str) -> np.ndarray:
     """The (M, C) coefficient matrix of the fused classification primitives (see autodiff.primitives.nn)."""
+    if isinstance(target, Tracer) and not isinstance(target, Tensor) and not _reruns(target):
+        return _staged_class_coef(what, target, n_classes, rows_shape, dtype, weight, ignore_index, label_smoothing,
+                                  reduction)
     t = _constant(target, f"{what}: the target")
     if t.shape != rows_shape:
         raise ShapeError(f"{what}: target of class indices has shape {tuple(t.shape)}, expected {rows_shape} "

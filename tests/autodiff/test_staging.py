@@ -278,3 +278,14 @@ def test_a_staged_program_as_a_trace():
     params = {"w": np.ones(3), "b": 0.5}
     labelled = ad.jit(lambda p, x: ad.sum(p["w"] * x) + p["b"]).trace(params, np.arange(3.0))
     assert labelled.input_names == ["p[w]", "p[b]", "x"]
+
+
+def test_outputs_are_the_callers_to_change():
+    g = ad.jit(ad.grad(lambda x, y: ad.sum(y * y), (0, 1)))  # ∂/∂x is a constant zero array
+    x, y = np.ones(3), np.arange(3.0)
+    gx, gy = g(x, y)
+    gx += 5
+    gy += 5
+    again = g(x, y)
+    np.testing.assert_array_equal(again[0], np.zeros(3))
+    np.testing.assert_array_equal(again[1], 2 * y)
