@@ -8,7 +8,7 @@
 tensor([[2., 4.]])
 
 ``nets.nn`` holds modules, layers, losses and initializers; ``nets.optim``, ``nets.data``,
-``nets.train`` … are loaded on first use.
+``nets.train``, ``nets.func`` (``functional_call``) … are loaded on first use.
 """
 
 from __future__ import annotations
@@ -161,13 +161,13 @@ __all__ = [  # noqa: RUF022
     "transpose", "uint8", "unsqueeze", "var", "where", "zeros", "zeros_like",
     "Size", "argsort", "bmm", "ceil", "chunk", "cuda", "cumsum", "device", "dot", "expm1", "float", "floor", "gather",
     "inference_mode", "int", "isfinite", "isinf", "isnan", "linalg", "log1p", "neg", "nonzero", "norm", "prod",
-    "repeat_interleave", "round", "sign", "sort", "split", "tan", "topk", "utils",
+    "repeat_interleave", "round", "sign", "sort", "split", "tan", "topk", "utils", "func",
 ]
 
 # Subpackages that build on this one, imported on first use (PEP 562) so that `import nets` stays
 # light and works while they are being written.
 _LAZY_MODULES = ("optim", "data", "models", "train", "metrics", "information", "serialization", "utils", "cuda",
-                 "linalg")
+                 "linalg", "func")
 _LAZY_NAMES = {"save": "serialization", "load": "serialization"}
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autodiff.primitives import Tracer, primal
+
 float16 = half = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
 float64 = double = np.dtype(np.float64)
@@ -66,9 +68,24 @@ _C10_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "
               "int16": "short int", "int32": "int", "int64": "long int", "uint8": "unsigned char", "bool": "bool"}
 
 
-def _dtype(x):
-    v = getattr(x, "value", x)
+def dtype_of(x) -> np.dtype | None:
+    """The dtype of an array, a tensor or any autodiff tracer, read from its metadata, never from its values (so it
+    works on a value staged without one); None for Python numbers, which adapt to the other operand's dtype.
+
+    (Until the tracer base class has a ``dtype`` property, a tracer's dtype is that of its innermost primal.)
+    """
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.dtype
+    if not isinstance(x, Tracer):
+        return None
+    d = getattr(x, "dtype", None)
+    if d is not None:
+        return np.dtype(d)
+    v = primal(x)
     return v.dtype if isinstance(v, (np.ndarray, np.generic)) else None
+
+
+_dtype = dtype_of
 
 
 def check_matmul(a, b) -> None:

@@ -3,13 +3,21 @@
 Each one applies registered primitives (``autodiff.primitives``, including the fused ones in
 ``autodiff.primitives.nn``), so gradients come from the one reverse sweep. Shapes follow PyTorch:
 a batch dimension first, classes (channels) in dimension 1.
+
+The functions an MLP uses (``linear``, the activations, ``softmax``, ``log_softmax``, ``dropout``, ``mse_loss``,
+``cross_entropy``, ``nll_loss``) also take autodiff tracers (the values that ``autodiff.grad``, ``jvp`` … pass, e.g.
+through ``nets.func.functional_call``) and then return the tracer the engine gives: they read shapes and dtypes
+only, never values, except the class indices and class weights of the classification losses, which are constants
+(read from a tracer of ``grad``/``jvp``, whose value is at hand).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from autodiff.primitives import REGISTRY, ShapeError
+from autodiff.forward import Dual
+from autodiff.primitives import REGISTRY, ShapeError, Tracer, apply
+from autodiff.reverse import Node
 
 from .. import dtypes as _dt
 from ..random import Generator, rng
@@ -20,11 +28,77 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
+    """A tensor or a tracer as it is; arrays, numbers and lists as a tensor."""
+    return x if isinstance(x, Tracer) else as_tensor(x)
 
 
 def _apply(name: str, args: tuple, **params) -> Tensor:
     return Tensor._apply(_P[name], args, params)
+
+
+# --- what the functions need of a tracer: shapes and dtypes, and structural primitives ---------------------------
+def _reshape(x, shape: tuple):
+    """``x.reshape(shape)`` for a tensor or a tracer (the ``reshape`` primitive)."""
+    if isinstance(x, Tensor):
+        return x.reshape(shape)
+    return apply(_P["reshape"], (x,), {"shape": tuple(shape)})
+
+
+def _permute(x, axes: tuple):
+    if isinstance(x, Tensor):
+        return x.permute(axes)
+    return apply(_P["transpose"], (x,), {"axes": tuple(axes)})
+
+
+def _sum(x, dim=None):
+    if isinstance(x, Tensor):
+        return x.sum(dim)
+    return apply(_P["sum"], (x,), {"axis": dim, "keepdims": False})
+
+
+def _mean(x):
+    if isinstance(x, Tensor):
+        return x.mean()
+    d = _dt.dtype_of(x)
+    if d is not None and d.kind not in "fc":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+                           f"or complex dtype. Got: {_dt.torch_name(d)}")
+    return apply(_P["mean"], (x,), {"axis": None, "keepdims": False})
+
+
+def _flatten(x, start_dim: int = 0, end_dim: int = -1):
+    """Dimensions ``start_dim`` … ``end_dim`` of ``x`` (a tensor or a tracer) as one (``torch.flatten``)."""
+    if isinstance(x, Tensor):
+        return x.flatten(start_dim, end_dim)
+    s = tuple(np.shape(x))
+    if not s:
+        return _reshape(x, (1,))
+    a, b = start_dim % len(s), end_dim % len(s)
+    return _reshape(x, s[:a] + (int(np.prod(s[a:b + 1], dtype=np.int64)),) + s[b + 1:])
+
+
+def _reruns(x) -> bool:
+    """Whether ``x`` is a tensor, an array or a value of levels that run the Python code again at every call
+    (``grad``, ``vjp``, ``jvp``: Node and Dual), so that a value drawn now (a dropout mask) is drawn anew at every
+    call. A staged value (of a level that records a program to run later) is not."""
+    while isinstance(x, Tracer) and not isinstance(x, Tensor):
+        if not isinstance(x, (Node, Dual)):
+            return False
+        x = x._primal()
+    return True
+
+
+def _constant(x, what: str) -> np.ndarray:
+    """The values of an input that enters as a constant (class indices, class weights): an array, a list or a
+    tensor, or a tracer of ``grad``/``jvp`` whose value is at hand. A staged value has none: an error that says so."""
+    if isinstance(x, Tracer) and not isinstance(x, Tensor):
+        if not _reruns(x):
+            raise TypeError(f"{what} is a staged value, but its values are needed when the function is traced (they "
+                            "are constants of the computation, not differentiated); pass them as an array or a tensor "
+                            "(closed over or given as a static argument) rather than as a traced argument")
+        while isinstance(x, Tracer) and not isinstance(x, Tensor):
+            x = x._primal()
+    return np.asarray(_value(x))
 
 
 # --- linear --------------------------------------------------------------------------------------
@@ -44,8 +118,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 # --- activations -----------------------------------------------------------------------------------
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
-    """max(x, 0); derivative 0 at 0. ``inplace=True`` changes ``input`` itself (``relu_``)."""
-    if inplace:
+    """max(x, 0); derivative 0 at 0. ``inplace=True`` changes a tensor ``input`` itself (``relu_``); a tracer (of
+    ``grad``, ``jvp`` …) cannot be changed, so it gives the result as a new value, as if out of place."""
+    if inplace and isinstance(input, Tensor):
         return input.relu_()
     return _apply("relu", (input,))
 
@@ -130,12 +205,17 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
     if not training or p == 0.0:
         return input
-    v = _value(input)
-    dtype = v.dtype if v.dtype.kind == "f" else np.float32
+    if not _reruns(input):
+        raise TypeError("dropout in training mode on a staged value: the random mask drawn while tracing would be "
+                        "the same at every call of the staged function; call model.eval() (or training=False), or "
+                        "draw the mask outside and pass it in")
+    d = _dt.dtype_of(_value(input))
+    dtype = d if d is not None and d.kind == "f" else np.dtype(np.float32)
+    shape = np.shape(_value(input))
     if p == 1.0:
-        mask = np.zeros(v.shape, dtype=dtype)
+        mask = np.zeros(shape, dtype=dtype)
     else:
-        mask = (rng(generator).random(v.shape) >= p).astype(dtype) * dtype.type(1.0 / (1.0 - p))
+        mask = (rng(generator).random(shape) >= p).astype(dtype) * dtype.type(1.0 / (1.0 - p))
     return input * mask
 
 
@@ -219,9 +299,9 @@ def _check_reduction(reduction: str) -> None:
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
-        return loss.mean()
+        return _mean(loss)
     if reduction == "sum":
-        return loss.sum()
+        return _sum(loss)
     return loss
 
 
@@ -309,18 +389,18 @@ def _classes_last(x: Tensor, what: str) -> tuple[Tensor, tuple]:
     if len(shape) == 0:
         raise ShapeError(f"{what}: input must have a class dimension, got a scalar")
     if len(shape) == 1:
-        return x.reshape(1, shape[0]), ()
+        return _reshape(x, (1, shape[0])), ()
     if len(shape) == 2:
         return x, (shape[0],)
     perm = (0,) + tuple(range(2, len(shape))) + (1,)
     rest = (shape[0],) + tuple(shape[2:])
-    return x.permute(perm).reshape(-1, shape[1]), rest
+    return _reshape(_permute(x, perm), (int(np.prod(rest, dtype=np.int64)), shape[1])), rest
 
 
 def _class_coef(what: str, target, n_classes: int, rows_shape: tuple, dtype, weight, ignore_index: int,
                 label_smoothing: float, reduction: str) -> np.ndarray:
     """The (M, C) coefficient matrix of the fused classification primitives (see autodiff.primitives.nn)."""
-    t = np.asarray(_value(target))
+    t = _constant(target, f"{what}: the target")
     if t.shape != rows_shape:
         raise ShapeError(f"{what}: target of class indices has shape {tuple(t.shape)}, expected {rows_shape} "
                          f"(the input's shape without the class dimension)")
@@ -341,6 +421,9 @@ def _class_coef(what: str, target, n_classes: int, rows_shape: tuple, dtype, wei
     if weight is None:
         w = np.ones(n_classes, dtype=dtype)
     else:
+        if isinstance(weight, Tracer) and not isinstance(weight, Tensor):
+            raise RuntimeError(f"{what}: the derivative for 'weight' is not implemented (class weights are constants, "
+                               "as in PyTorch), so weight cannot be a traced value; pass an array or a tensor")
         w = np.asarray(_value(weight), dtype=dtype)
         if w.shape != (n_classes,):
             raise ShapeError(f"{what}: weight has shape {tuple(w.shape)}, expected ({n_classes},) (one per class)")
@@ -369,8 +452,8 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, ignore_in
     x = _t(input)
     z, rows_shape = _classes_last(x, "cross_entropy")
     n_classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
-    tv = np.asarray(_value(target))
-    if tv.dtype.kind == "f":  # class probabilities
+    td = _target_dtype(target, "cross_entropy")
+    if td.kind == "f":  # class probabilities
         _same_shape("cross_entropy", input, target)
         tz, _ = _classes_last(_t(target), "cross_entropy")
         q = tz * (1.0 - label_smoothing) + label_smoothing / n_classes if label_smoothing else tz
@@ -378,17 +461,23 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, ignore_in
         terms = logp * q
         if weight is not None:
             terms = terms * weight
-        rows = -terms.sum(-1)
+        rows = -_sum(terms, -1)
         if reduction == "none":
-            return rows.reshape(rows_shape)
-        return rows.sum() / max(z.shape[0], 1) if reduction == "mean" else rows.sum()
-    if tv.dtype.kind not in "iu":
+            return _reshape(rows, rows_shape)
+        return _sum(rows) / max(z.shape[0], 1) if reduction == "mean" else _sum(rows)
+    if td.kind not in "iu":
         raise TypeError(f"cross_entropy: target must hold class indices (integers) or probabilities (floats), "
-                        f"got dtype {tv.dtype}")
-    coef = _class_coef("cross_entropy", tv, n_classes, rows_shape, x.dtype, weight, ignore_index,
-                       label_smoothing, reduction)
+                        f"got dtype {td}")
+    coef = _class_coef("cross_entropy", target, n_classes, rows_shape, _dt.dtype_of(_value(x)), weight,
+                       ignore_index, label_smoothing, reduction)
     out = _apply("softmax_cross_entropy", (z,), coef=coef, reduction=reduction)
-    return out.reshape(rows_shape) if reduction == "none" else _empty_mean(out, coef, reduction)
+    return _reshape(out, rows_shape) if reduction == "none" else _empty_mean(out, coef, reduction)
+
+
+def _target_dtype(target, what: str) -> np.dtype:
+    """The dtype of a target, from its metadata (the values of a list or number, which have none)."""
+    d = _dt.dtype_of(_value(target))
+    return _constant(target, f"{what}: the target").dtype if d is None else d
 
 
 def _empty_mean(out: Tensor, coef: np.ndarray, reduction: str) -> Tensor:
@@ -403,12 +492,13 @@ def nll_loss(input: Tensor, target, weight: Tensor | None = None, ignore_index: 
     x = _t(input)
     z, rows_shape = _classes_last(x, "nll_loss")
     n_classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
-    tv = np.asarray(_value(target))
-    if tv.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: target must hold class indices (integers), got dtype {tv.dtype}")
-    coef = _class_coef("nll_loss", tv, n_classes, rows_shape, x.dtype, weight, ignore_index, 0.0, reduction)
+    td = _target_dtype(target, "nll_loss")
+    if td.kind not in "iu":
+        raise TypeError(f"nll_loss: target must hold class indices (integers), got dtype {td}")
+    coef = _class_coef("nll_loss", target, n_classes, rows_shape, _dt.dtype_of(_value(x)), weight, ignore_index, 0.0,
+                       reduction)
     out = _apply("nll_loss", (z,), coef=coef, reduction=reduction)
-    return out.reshape(rows_shape) if reduction == "none" else _empty_mean(out, coef, reduction)
+    return _reshape(out, rows_shape) if reduction == "none" else _empty_mean(out, coef, reduction)
 
 
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:  # noqa: A002

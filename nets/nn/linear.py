@@ -56,12 +56,15 @@ class Linear(Module):
         params = self._parameters
         bias = params["bias"]
         w = params["weight"]
-        wd = w.value.dtype
-        if wd != getattr(input, "dtype", wd) or bias is not None and bias.value.dtype != wd:
+        # (dtypes from metadata only: under nets.func.functional_call the parameters may be autodiff tracers)
+        wd = w.value.dtype if isinstance(w, Tensor) else _dt.dtype_of(w)
+        xd = input.value.dtype if isinstance(input, Tensor) else _dt.dtype_of(input)
+        if xd is not None and xd != wd or bias is not None and (
+                bias.value.dtype if isinstance(bias, Tensor) else _dt.dtype_of(bias)) != wd:
             _dt.check_linear(input, w, bias)
         if bias is None:
-            return Tensor._apply(_LINEAR, (input, params["weight"]), _NO_PARAMS)
-        return Tensor._apply(_LINEAR, (input, params["weight"], bias), _NO_PARAMS)
+            return Tensor._apply(_LINEAR, (input, w), _NO_PARAMS)
+        return Tensor._apply(_LINEAR, (input, w, bias), _NO_PARAMS)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
