@@ -36,6 +36,7 @@ from _figures import savefig  # tutorials/_figures.py
 import autodiff as ad
 import nets
 from autodiff import staging
+from autodiff.primitives import choose_backend  # which array library computes a primitive's operands
 from nets import nn, optim
 from nets.data import load_digits
 from nets.func import functional_call
@@ -102,10 +103,10 @@ print(program)
 assert len(program) == 5                                           # the same five operations as the tape
 
 # %% [markdown]
-# The program reads like the tape without its values: inputs, equations in evaluation order, outputs. A
-# program is not a derivative yet — that comes next — but it already shows where the time goes. Here are
-# the gradient taken eagerly and the gradient of a staged program, each called many times (the times depend
-# on the machine; they are printed, not checked).
+# The program reads like the tape without its values: inputs, equations in evaluation order, outputs.
+# Staging works for a gradient as well, `ad.jit(ad.grad(f))`; the next section looks inside that program.
+# First, what the repetition costs: the gradient taken eagerly and the staged gradient, each called many
+# times (the times depend on the machine; they are printed, not checked).
 
 # %%
 def per_call(fn, args, repeats=5, number=300):
@@ -228,9 +229,10 @@ print(raw)
 # %% [markdown]
 # ### Simplification
 #
-# A reverse sweep starts from the seed ȳ = 1, and the first rule it applies multiplies by that seed: the
-# row `1.0·v5` computes nothing. *Simplification* replaces such rows (x·1, x + 0, x − 0, x/1) by their
-# operand and computes rows whose operands are all constants while it rewrites.
+# A reverse sweep starts from the seed ȳ = 1. The sum at the end of f passes that 1 on unchanged, and the
+# exponential's rule multiplies what it receives by e^{v₃}: the row `1.0·v5`, which computes nothing.
+# *Simplification* replaces such rows (x·1, x + 0, x − 0, x/1) by their operand, and computes rows whose
+# operands are all constants while it rewrites.
 
 # %%
 simplified = staging.simplify(raw)
@@ -303,10 +305,10 @@ for line, gone in zip(str(program).splitlines()[1:], dead):
 
 # %% [markdown]
 # How much does that save? The runner is short enough to write here in full, minus the freeing: walk the
-# rows, look up each operand, apply the primitive, store the result. Then measure the peak memory that each
-# run allocates with `tracemalloc` (numpy reports its arrays to it), in units of one array of 10⁶ doubles.
-# The peak can be predicted, too: count the arrays alive after each row, before that row's dead values are
-# dropped.
+# rows, look up each operand, apply the primitive's implementation, store the result. Then measure the
+# peak memory that each run allocates with `tracemalloc` (numpy reports its arrays to it), in units of one
+# array of 10⁶ doubles. The peak can be predicted, too: count the arrays alive after each row, before that
+# row's dead values are dropped.
 
 # %%
 def run_keeping_everything(program, leaves):
@@ -316,7 +318,8 @@ def run_keeping_everything(program, leaves):
         return env[a] if isinstance(a, staging.Var) else a
 
     for eqn in program.eqns:
-        env[eqn.out] = eqn.prim.impl(np, *[value(a) for a in eqn.args], **eqn.params)
+        operands = [value(a) for a in eqn.args]
+        env[eqn.out] = eqn.prim.impl(choose_backend(operands), *operands, **eqn.params)   # numpy, here
     return [value(o) for o in program.outputs]
 
 
@@ -362,8 +365,9 @@ assert any(c.size == n and np.all(c == 1.0) for c in constants)   # the seed, as
 #
 # Now the real use: a training step. To stage it we need the loss as a *function of the parameters*:
 # f(θ, x, y) rather than a module that holds θ inside. Written by hand with autodiff's functions, an MLP
-# 64-128-64-10 with ReLU and the cross-entropy (through log-sum-exp) looks like this; the parameters are a
-# dict of arrays, and one-hot rows stand for the labels:
+# 64-128-64-10 with ReLU and the cross-entropy (through log-sum-exp) looks like this. The parameters are a
+# dict of arrays, and the labels come as one-hot rows: numbers the program multiplies with, like any other
+# input, rather than indices that would pick entries while the program is being written.
 
 # %%
 X, labels = load_digits(return_X_y=True)
