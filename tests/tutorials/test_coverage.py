@@ -59,7 +59,7 @@ def test_the_item_list_has_every_curriculum_entry_once():
 
 def test_the_chapters_are_numbered_01_to_n_without_gaps():
     assert [f[:2] for f in FILES] == [f"{i:02d}" for i in range(1, len(FILES) + 1)]
-    assert len(FILES) == 14
+    assert len(FILES) == 15
 
 
 def test_every_tutorial_is_listed_and_every_listed_tutorial_exists():
