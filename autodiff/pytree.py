@@ -14,8 +14,17 @@ LEAF = None  # the description of a leaf
 
 def flatten(tree) -> tuple[list, Any]:
     """``(leaves, structure)``; the structure is hashable and compares equal for equally nested trees."""
+    if type(tree) is tuple:
+        for x in tree:
+            if type(x) in _CONTAINERS:
+                break
+        else:  # (arguments that are all leaves, the usual case of a call: no walk)
+            return list(tree), ("tuple", (LEAF,) * len(tree))
     leaves: list = []
     return leaves, _flatten(tree, leaves)
+
+
+_CONTAINERS = (tuple, list, dict)
 
 
 def _flatten(tree, leaves: list):
@@ -30,8 +39,9 @@ def _flatten(tree, leaves: list):
 
 def unflatten(structure, leaves) -> Any:
     """The tree described by ``structure`` with ``leaves`` in order (the inverse of :func:`flatten`)."""
-    it = iter(leaves)
-    return _build(structure, it)
+    if structure is LEAF:
+        return leaves[0]
+    return _build(structure, iter(leaves))
 
 
 def _build(structure, it):

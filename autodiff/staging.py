@@ -333,11 +333,11 @@ def signature(leaves: list) -> tuple:
     for v in leaves:
         t = type(v)
         if t is np.ndarray:
-            sig.append((v.shape, v.dtype.str))
+            sig.append((v.shape, v.dtype, v.flags.c_contiguous))  # (the layout fixes which results are views)
         elif t is float or t is int:
             sig.append(float)
         elif isinstance(v, np.generic):
-            sig.append(v.dtype.str)
+            sig.append(v.dtype)
         else:
             sig.append(t)  # (an unsupported leaf: staging explains)
     return tuple(sig)
@@ -383,12 +383,48 @@ def _identity_operand(e: Eqn):
     return keep
 
 
+_NEG = REGISTRY["neg"]
+
+
+def _uniform_scalar(c, e: Eqn, args: tuple):
+    """A constant array all of whose entries are one number, as that number (in the array's dtype) when the
+    equation gives the same result with it; else ``c``. Seeds broadcast to an array's shape make such
+    constants (−1 everywhere), which a program would otherwise keep, full size, for every run."""
+    if not (type(c) is np.ndarray and c.size > 1 and e.prim.elementwise and not e.params):
+        return c
+    first = c.flat[0]
+    if not np.all(c == first):
+        return c
+    scalar = c.dtype.type(first)
+    values = [scalar if a is c else (a.example if type(a) is Var else a) for a in args]
+    try:
+        with np.errstate(all="ignore"):
+            got = evaluate(e.prim, choose_backend(values), values, e.params)
+    except (ValueError, TypeError, ArithmeticError):
+        return c
+    want = e.out.example
+    same = type(got) is type(want) and np.shape(got) == np.shape(want) and np.result_type(got) == np.result_type(want)
+    return scalar if same else c
+
+
+def _negation(e: Eqn) -> Eqn:
+    """``x·(−1)`` or ``(−1)·x`` as ``−x`` when that has the product's shape and dtype."""
+    if e.prim is not _MUL or e.params:
+        return e
+    a, b = e.args
+    x = a if _is(b, -1) else b if _is(a, -1) else None
+    if type(x) is Var and _same_kind(x.example, e.out.example):
+        return Eqn(_NEG, (x,), {}, e.out)
+    return e
+
+
 def simplify(program: Program) -> Program:
     """Constant folding and algebraic identities.
 
     * An equation whose operands are all constants is computed now; its value becomes a constant.
     * ``x·1``, ``1·x``, ``x+0``, ``0+x``, ``x−0`` and ``x/1`` are ``x`` (when the result has x's shape and
-      dtype): the seed ȳ = 1 of a reverse sweep makes such rows.
+      dtype): the seed ȳ = 1 of a reverse sweep makes such rows. ``x·(−1)`` and ``(−1)·x`` are ``−x``.
+    * A constant array holding one number everywhere (a seed broadcast to a shape) becomes that number.
     Later equations read the replacement instead. The results are unchanged, bit for bit.
     """
     replace: dict[Var, object] = {}
@@ -406,11 +442,12 @@ def simplify(program: Program) -> Program:
         if fold and not e.reads():
             replace[e.out] = evaluate(e.prim, choose_backend(args), args, params)
             continue
+        e = Eqn(e.prim, tuple(_uniform_scalar(a, e, args) for a in args), params, e.out)
         keep = _identity_operand(e)
         if keep is not None:
             replace[e.out] = keep
             continue
-        eqns.append(e)
+        eqns.append(_negation(e))
     return Program(program.inputs, eqns, [sub(o) for o in program.outputs], program.closure)
 
 
@@ -580,7 +617,13 @@ class Runner:
         for impl, m, args, params, dynamic, out, dead in self.steps:
             if dynamic:
                 params = _resolve(params, dynamic, env)
-            env[out] = impl(m, *[env[s] for s in args], **params)
+            n = len(args)  # (one and two operands written out: a list per step costs as much as a small op)
+            if n == 2:
+                env[out] = impl(m, env[args[0]], env[args[1]], **params)
+            elif n == 1:
+                env[out] = impl(m, env[args[0]], **params)
+            else:
+                env[out] = impl(m, *[env[s] for s in args], **params)
             for s in dead:
                 env[s] = None
         # (a constant output is copied: the caller may change it, and the program keeps it for later runs)
