@@ -457,6 +457,8 @@ def _key(e: Eqn):
     def part(a):
         if type(a) is Var or type(a) in (int, float, bool, str, type(None)):
             return a
+        if isinstance(a, np.generic):  # a numpy number: by its type and value
+            return ("number", a.dtype, a.item())
         if type(a) is tuple:
             return tuple(part(i) for i in a)
         if type(a) is slice:

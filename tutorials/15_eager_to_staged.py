@@ -17,7 +17,7 @@
 # built, writes a fresh tape of the computation on every call and walks it backwards. *Staged* autodiff
 # writes the computation down once, as a small program of numbered equations, and afterwards only runs that
 # program. You will see the reverse sweep become ordinary rows of such a program, why an `if` on a value
-# cannot be part of it, three small rewrites that make a program shorter and lighter, and a digits network
+# cannot be part of it, small rewrites that make a program shorter and lighter, and a digits network
 # trained both ways to the same numbers.
 #
 # **Why it matters.** In a training loop the *same* function is differentiated thousands of times with
@@ -153,7 +153,7 @@ assert (g1, g2) == eager_grad(1.5, 0.5)
 assert np.allclose((g1, g2), closed, rtol=1e-15)
 assert abs(g1 - 1.558500008306) < 1e-12 and abs(g2 - 3.797917463029) < 1e-12
 rows = [v.expression() for v in grad_trace.nodes]
-assert rows == ["x1", "x2", "v1·v2", "exp(v3)", "1 + v4", "cos(v2)", "-1·v6", "v5·v2", "v5·v1", "v7 + v9"]
+assert rows == ["x1", "x2", "v1·v2", "exp(v3)", "1 + v4", "cos(v2)", "−v6", "v5·v2", "v5·v1", "v7 + v9"]
 assert not any("sin" in r for r in rows)                           # f's sin branch is not needed
 assert [v.name for v in grad_trace.outputs] == ["v8", "v10"]
 
@@ -216,11 +216,12 @@ print("after scale = 3:", scaled(1.0), "for a number,", scaled(np.array([1.0])),
 assert first == 2.0 and scaled(1.0) == 2.0 and scaled(np.array([1.0]))[0] == 3.0
 
 # %% [markdown]
-# ## 4. Rewriting the program: three passes
+# ## 4. Rewriting the program
 #
 # Because the program is data, it can be rewritten before it runs. Each rewrite (a *pass*) takes a
 # program and returns a program that computes the same outputs. `ad.jit(f, optimize=False)` keeps the
-# program exactly as staged; by default two passes run on it. Here is the raw gradient program of f:
+# program exactly as staged; by default three passes run on it (simplification, common subexpressions,
+# dead code), and the runner adds two savings of memory. Here is the raw gradient program of f:
 
 # %%
 raw = ad.jit(ad.grad(f, argnums=(0, 1)), optimize=False).program(1.5, 0.5)
@@ -231,8 +232,8 @@ print(raw)
 #
 # A reverse sweep starts from the seed ȳ = 1. The sum at the end of f passes that 1 on unchanged, and the
 # exponential's rule multiplies what it receives by e^{v₃}: the row `1.0·v5`, which computes nothing.
-# *Simplification* replaces such rows (x·1, x + 0, x − 0, x/1) by their operand, and computes rows whose
-# operands are all constants while it rewrites.
+# *Simplification* replaces such rows (x·1, x + 0, x − 0, x/1) by their operand, writes x·(−1) as −x,
+# and computes rows whose operands are all constants while it rewrites.
 
 # %%
 simplified = staging.simplify(raw)
@@ -243,6 +244,7 @@ print(simplified)
 print(f"rows: raw {len(raw)}, simplified {len(simplified)}")
 assert (len(raw), len(simplified)) == (12, 11)
 assert removed == ["v8 = 1.0·v5"] and " 1.0·" not in str(simplified)
+assert "-1.0·v" in str(raw) and "= −v" in str(simplified)         # the subtraction's −1, as a negation
 
 # %% [markdown]
 # ### Dead-code elimination
@@ -304,22 +306,25 @@ for line, gone in zip(str(program).splitlines()[1:], dead):
     print(f"{line:32s} frees {', '.join(names[v] for v in gone) or '–'}")
 
 # %% [markdown]
-# How much does that save? The runner is short enough to write here in full, minus the freeing: walk the
-# rows, look up each operand, apply the primitive's implementation, store the result. Then measure the
-# peak memory that each run allocates with `tracemalloc` (numpy reports its arrays to it), in units of one
-# array of 10⁶ doubles. The peak can be predicted, too: count the arrays alive after each row, before that
-# row's dead values are dropped.
+# How much does that save? A runner is short enough to write here in full: walk the rows, look up each
+# operand, apply the primitive's implementation, store the result, and (if asked) drop what `last_uses`
+# says is dead. Measure the peak memory each run allocates with `tracemalloc` (numpy reports its arrays
+# to it), in units of one array of 10⁶ doubles. The peak can be predicted, too: count the arrays alive
+# after each row, before that row's dead values are dropped.
 
 # %%
-def run_keeping_everything(program, leaves):
+def run(program, leaves, free: bool):
     env = dict(zip(program.inputs, leaves))
 
     def value(a):
         return env[a] if isinstance(a, staging.Var) else a
 
-    for eqn in program.eqns:
+    for eqn, gone in zip(program.eqns, staging.last_uses(program)):
         operands = [value(a) for a in eqn.args]
         env[eqn.out] = eqn.prim.impl(choose_backend(operands), *operands, **eqn.params)   # numpy, here
+        if free:
+            for v in gone:
+                del env[v]
     return [value(o) for o in program.outputs]
 
 
@@ -342,32 +347,39 @@ def predicted_peak(program, free: bool):
 
 
 one_array = x1.nbytes
-freed_out, freed_peak = peak_bytes(lambda: staging.Runner(program)([x1, x2]))
-kept_out, kept_peak = peak_bytes(lambda: run_keeping_everything(program, [x1, x2]))
-memory = {"freeing at last use": freed_peak / one_array, "keeping everything": kept_peak / one_array}
+kept_out, kept_peak = peak_bytes(lambda: run(program, [x1, x2], free=False))
+freed_out, freed_peak = peak_bytes(lambda: run(program, [x1, x2], free=True))
+library_out, library_peak = peak_bytes(lambda: staging.Runner(program)([x1, x2]))
+memory = {"keeping everything": kept_peak / one_array, "freeing at last use": freed_peak / one_array,
+          "staging.Runner": library_peak / one_array}
 for label, arrays in memory.items():
     print(f"{label:20s} peak {arrays:.2f} arrays = {arrays * one_array / 2**20:.0f} MiB")
-assert all(np.array_equal(a, b) for a, b in zip(freed_out, kept_out))
+assert all(np.array_equal(a, b) and np.array_equal(a, c) for a, b, c in zip(freed_out, kept_out, library_out))
 assert abs(memory["freeing at last use"] - predicted_peak(program, free=True)) < 0.1
 assert abs(memory["keeping everything"] - predicted_peak(program, free=False)) < 0.1
 assert (predicted_peak(program, free=True), predicted_peak(program, free=False)) == (4, 8)
+assert memory["staging.Runner"] < memory["freeing at last use"] + 0.1
 constants = [a for eqn in program.eqns for a in eqn.args if isinstance(a, np.ndarray)]
-assert any(c.size == n and np.all(c == 1.0) for c in constants)   # the seed, as 10⁶ ones (see below)
+assert not any(c.size == n for c in constants)    # no constant of the arrays' size (see below)
 
 # %% [markdown]
-# Half the memory, the same bits. The peak with freeing (4 arrays) includes the two outputs, which
-# have to exist at the end anyway. (Not counted: the program's constants, such as the seed spread out to
-# 10⁶ ones by the sum's backward rule, which were made once, when the program was staged.) Production
-# compilers push the same idea further, writing a result into the memory of an operand that dies at that
-# row.
+# Half the memory, the same bits. The peak with freeing (4 arrays) includes the two outputs, which have to
+# exist at the end anyway. The library's runner goes one step further, as production compilers do: when a
+# row reads an array for the last time and its result has the same shape and type, the result is written
+# into that array's memory instead of a new one (`staging.buffer_plan` finds those rows before the first
+# run). That lowers the peak a little more and, above all, saves allocating a fresh array per row.
+#
+# One more saving hides in the constants. The sum's backward rule spreads the seed 1 to the shape of its
+# input, an array of 10⁶ ones, and rules then compute with it (−1 everywhere, for instance). Made while the
+# program is staged, such arrays would become constants kept for every run; simplification notices that
+# all their entries are one number and keeps just the number.
 #
 # ## 5. Training the digits network, eager and staged
 #
 # Now the real use: a training step. To stage it we need the loss as a *function of the parameters*:
 # f(θ, x, y) rather than a module that holds θ inside. Written by hand with autodiff's functions, an MLP
 # 64-128-64-10 with ReLU and the cross-entropy (through log-sum-exp) looks like this. The parameters are a
-# dict of arrays, and the labels come as one-hot rows: numbers the program multiplies with, like any other
-# input, rather than indices that would pick entries while the program is being written.
+# dict of arrays, and the labels come as one-hot rows y, so that the loss is −Σ y·log softmax.
 
 # %%
 X, labels = load_digits(return_X_y=True)
@@ -396,7 +408,9 @@ print({name: p.shape for name, p in params.items()})
 # %% [markdown]
 # With a module already written, `nets.func.functional_call(model, params, (x,))` does the same job: it
 # runs `model(x)` with the given arrays in place of the model's parameters (PyTorch has it as
-# `torch.func.functional_call`). Both losses agree, and so do their staged gradients:
+# `torch.func.functional_call`). `F.cross_entropy` takes the class indices themselves: staged, it turns
+# them into its one-hot rows with comparison rows (label = class), recomputed for every batch. Both losses
+# agree, and so do their staged gradients:
 
 # %%
 def loss_fn(params, x, y):
@@ -406,7 +420,7 @@ def loss_fn(params, x, y):
 hand_step = ad.jit(ad.value_and_grad(mlp_loss))
 step = ad.jit(ad.value_and_grad(loss_fn))
 loss_hand, grads_hand = hand_step(params, X[:32], Y[:32])
-loss, grads = step(params, X[:32], Y[:32])
+loss, grads = step(params, X[:32], labels[:32])
 print(f"loss at the start: by hand {loss_hand:.6f}, through functional_call {loss:.6f}")
 assert abs(loss - loss_hand) < 1e-6 and abs(loss - np.log(10)) < 0.1      # about log 10: a guess
 assert all(np.allclose(grads[k], grads_hand[k], atol=1e-6) for k in params)
@@ -420,11 +434,12 @@ assert all(np.allclose(p.grad.numpy(), grads[k], atol=1e-6) for k, p in model.na
 # three-layer network as one table (inputs labelled by their names):
 
 # %%
-step_trace = step.trace(params, X[:4], Y[:4], names=["params", "x", "y"])
+step_trace = step.trace(params, X[:4], labels[:4], names=["params", "x", "y"])
 print(step_trace.table())
 assert len(step_trace.outputs) == 7                                 # the loss and six gradients
-assert step_trace.outputs[0].name == "v19"                          # the loss, then the backward rows
-assert 30 <= len(step_trace.nodes) <= 45
+loss_row = step_trace.outputs[0]
+assert all(loss_row.index < g.index for g in step_trace.outputs[1:])  # the loss, then the backward rows
+assert 30 <= len(step_trace.nodes) <= 50
 
 # %% [markdown]
 # Now train both ways from the same initial weights on the same batches: SGD with learning rate 0.1 and
@@ -454,7 +469,7 @@ def eager_epoch(model, opt, size):
 def staged_epoch(step, params, buffers, size):
     losses = []
     for idx in batches(size):
-        loss, grads = step(params, X[idx], Y[idx])
+        loss, grads = step(params, X[idx], labels[idx])
         for k in params:
             buffers[k] = MOMENTUM * buffers[k] + grads[k]
             params[k] = params[k] - LR * buffers[k]
@@ -531,7 +546,7 @@ ax_time.set_title("Digits MLP 64-128-64-10, SGD with momentum")
 ax_time.legend()
 labels_mem = list(memory)
 mib = [memory[k] * one_array / 2**20 for k in labels_mem]
-bars = ax_mem.bar(labels_mem, mib, color=["C2", "C3"], width=0.5)
+bars = ax_mem.bar(labels_mem, mib, color=["C3", "C2", "C4"], width=0.5)
 ax_mem.bar_label(bars, labels=[f"{m:.0f} MiB\n({memory[k]:.0f} arrays)" for m, k in zip(mib, labels_mem)],
                  fontsize=8)
 ax_mem.set_ylabel("peak memory allocated by the run (MiB)")
@@ -562,11 +577,12 @@ check_1(exercise_1())
 # %% [markdown]
 # ### Exercise 2 (practice)
 #
-# The staged derivative of sin(x)·sin(x) computes sin x twice and cos x twice: the product rule visits both
-# factors. Write a pass for *common-subexpression elimination*: when two rows apply the same primitive with
-# the same parameters to the same operands, keep the first and let later rows read it instead of the
-# second. Return the rewritten program: it must give bit-identical results, and it has 4 rows instead of 7
-# (once sin and cos are shared, the two products of the product rule are the same row too). Why would
+# Staged without the common-subexpression pass (`solutions.ch15.without_cse`), the derivative of
+# sin(x)·sin(x) computes sin x twice and cos x twice: the product rule visits both factors. Write that pass
+# yourself: when two rows apply the same primitive with the same parameters to the same operands, keep the
+# first and let later rows read it instead of the second. Return the rewritten program: it must give
+# bit-identical results, and it has 4 rows instead of 7 (once sin and cos are shared, the two products of
+# the product rule are the same row too). Compare with `staging.eliminate_common_subexpressions`. Why would
 # this pass be wrong for a primitive that draws random numbers?
 
 # %% tags=["solution"]
@@ -598,6 +614,7 @@ check_3(exercise_3())
 #   `ad.where`, which keeps both branches and a comparison row. Values read from outside are frozen in.
 # * Programs are data, and passes rewrite them without changing a bit of the result: simplification drops
 #   the seed's 1·v rows, dead-code elimination drops what no output reads, and freeing at the last use
-#   halved the peak memory of the gradient program (4 arrays instead of 8).
+#   halved the peak memory of the gradient program (4 arrays instead of 8); writing results into dead
+#   operands' memory lowers it a little more.
 # * A training step is a function of the parameters; staged, it trains the digits MLP to the same losses
 #   as the eager loop, with less Python work per step.

@@ -433,13 +433,15 @@ def _staged_class_coef(what: str, target, n_classes: int, rows_shape: tuple, dty
     w = np.ones(n_classes, dtype=dtype) if weight is None else np.asarray(_value(weight), dtype=dtype)
     t = _P["reshape"](t, shape=(-1, 1))
     one_hot = _P["where"](w[None, :], dtype.type(0), cond=t == np.arange(n_classes))  # (M, C): w_c·[c = tᵢ]
-    valid = t != ignore_index  # (M, 1)
-    coef = _P["where"](one_hot, dtype.type(0), cond=valid)
+    ignores_a_class = 0 <= ignore_index < n_classes  # (else the ignored label's row is zero anyway)
+    valid = t != ignore_index if ignores_a_class or label_smoothing else None  # (M, 1)
+    coef = one_hot if valid is None else _P["where"](one_hot, dtype.type(0), cond=valid)
+    weights = coef  # row i: w_{tᵢ} at its class, for the mean's divisor
     if label_smoothing:
         coef = coef * dtype.type(1.0 - label_smoothing) + _P["where"](
             (label_smoothing / n_classes) * w[None, :], dtype.type(0), cond=valid)
     if reduction == "mean":
-        coef = coef / _P["sum"](_P["where"](one_hot, dtype.type(0), cond=valid))
+        coef = coef / _P["sum"](weights)
     return coef
 
 
