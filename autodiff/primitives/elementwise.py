@@ -96,7 +96,7 @@ erf = elementwise("erf", lambda m, x: m.erf(x),
                   (lambda m, x, y: m.two_over_sqrt_pi * m.exp(-x * x),), "erf({0})")
 
 # --- piecewise (the conventions above) ---------------------------------------------------------
-relu = elementwise("relu", lambda m, x: m.relu(x), (lambda m, x, y: m.heaviside(x, 0),), "relu({0})")
+relu = elementwise("relu", lambda m, x: m.relu(x), (lambda m, x, y: m.heaviside(y, 0),), "relu({0})")  # y > 0 iff x > 0
 abs = elementwise("abs", lambda m, x: m.abs(x), (lambda m, x, y: m.sign(x),), "|{0}|")
 maximum = elementwise("maximum", lambda m, a, b: m.maximum(a, b),
                       (lambda m, a, b, y: m.heaviside(a - b, 0.5), lambda m, a, b, y: m.heaviside(b - a, 0.5)),

@@ -229,6 +229,16 @@ def inplace_on_a_leaf_without_grad_joins_the_graph(lib, dt):
     return [a, a.requires_grad, a.is_leaf, x.grad]
 
 
+def input_of_relu_modified(lib, dt):
+    # relu saves its result, not its input (its derivative is [y > 0]): changing the input afterwards is fine
+    a = lib.tensor(_arrays(17, (5,))[0], dtype=dt, requires_grad=True)
+    x = a * 1.0
+    y = lib.relu(x)
+    x.add_(1)
+    (y * y).sum().backward()
+    return [y, a.grad]
+
+
 def integer_tensor_plus_float(lib, dt):
     t = lib.tensor([1, 2])
     t += 1.5
@@ -248,7 +258,8 @@ def inplace_broadcast_mismatch(lib, dt):
 INPLACE = [manual_sgd, inplace_methods_under_no_grad, leaf_that_requires_grad_changed_in_place, leaf_method_in_place,
            leaf_item_assignment, saved_then_modified, constant_saved_then_modified, view_of_constant_modified,
            detached_alias_modified, parameter_stepped_before_backward, output_saved_by_exp_modified,
-           output_not_saved_modified, input_of_exp_modified, differentiable_inplace_on_intermediates,
+           output_not_saved_modified, input_of_exp_modified, input_of_relu_modified,
+           differentiable_inplace_on_intermediates,
            differentiable_inplace_gradients, inplace_on_a_leaf_without_grad_joins_the_graph, integer_tensor_plus_float,
            float32_plus_float64_stays_float32, inplace_broadcast_mismatch]
 
