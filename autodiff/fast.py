@@ -324,31 +324,43 @@ def _is_basic(index) -> bool:
 
 
 # --- staged results written in place (autodiff.staging.Runner) ----------------------------------------------
-UFUNCS = {REGISTRY[name]: ufunc for name, ufunc in (
-    ("add", np.add), ("sub", np.subtract), ("mul", np.multiply), ("div", np.divide), ("neg", np.negative),
-    ("exp", np.exp), ("log", np.log), ("sqrt", np.sqrt), ("sin", np.sin), ("cos", np.cos), ("tanh", np.tanh),
-    ("abs", np.abs), ("maximum", np.maximum), ("minimum", np.minimum))}
+# the ufunc of an elementwise primitive, with the constants that follow its operands (relu(x) = max(x, 0))
+UFUNCS = {REGISTRY[name]: (ufunc, extra) for name, ufunc, extra in (
+    ("add", np.add, ()), ("sub", np.subtract, ()), ("mul", np.multiply, ()), ("div", np.divide, ()),
+    ("neg", np.negative, ()), ("exp", np.exp, ()), ("log", np.log, ()), ("sqrt", np.sqrt, ()), ("sin", np.sin, ()),
+    ("cos", np.cos, ()), ("tanh", np.tanh, ()), ("abs", np.abs, ()), ("maximum", np.maximum, ()),
+    ("minimum", np.minimum, ()), ("relu", np.maximum, (0,)))}
+
+
+IN_PLACE_MIN_SIZE = 16_384  # below this many entries, a ufunc's out= costs more than the allocation it saves
 
 
 def in_place(eqn, into):
     """A step function ``(m, *operands, buffer)`` writing ``eqn``'s result into ``buffer`` (the array of the
-    dead operand ``into``), or None where numpy's ufunc with ``out=`` would not give the reference result
-    bit for bit on the staging call's values."""
-    ufunc = UFUNCS.get(eqn.prim)
-    if ufunc is None or eqn.params or ufunc.nin != len(eqn.args):
+    dead operand ``into``), or None for small arrays and where numpy's ufunc with ``out=`` would not give the
+    reference result bit for bit on the staging call's values."""
+    if into.example.size < IN_PLACE_MIN_SIZE:
         return None
-    args = [a.example if a.__class__.__name__ == "Var" else a for a in eqn.args]
+    entry = UFUNCS.get(eqn.prim)
+    if entry is None or eqn.params or entry[0].nin != len(eqn.args) + len(entry[1]):
+        return None
+    ufunc, extra = entry
+    args = [getattr(a, "example", a) for a in eqn.args]  # (a Var's example; a constant itself)
     buffer = np.empty_like(into.example)
     try:
         with np.errstate(all="ignore"):
-            got = ufunc(*args, out=buffer)
+            got = ufunc(*args, *extra, out=buffer)
     except (TypeError, ValueError):
         return None
     want = eqn.out.example
     if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want, equal_nan=True):
         return None
 
-    def write(m, *xs):
-        return ufunc(*xs[:-1], out=xs[-1])
+    if extra:
+        def write(m, *xs):
+            return ufunc(*xs[:-1], *extra, out=xs[-1])
+    else:
+        def write(m, *xs):
+            return ufunc(*xs[:-1], out=xs[-1])
 
     return write

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from autodiff import allocator, fast, forward, reverse
+from autodiff import allocator, fast, forward, reverse, staging
 
 
 @contextmanager
@@ -52,6 +52,8 @@ def _off(kind: str):
             adj[p] = old + c
 
         patch(fast, "add_into", add)
+    elif kind == "staged results written in place":
+        patch(fast, "in_place", lambda eqn, into: None)
     else:
         raise ValueError(kind)
     try:
@@ -81,7 +83,23 @@ def _workloads() -> dict[str, Callable[[], object]]:
     epochs = {b: mlp.trainer("autodiff-dojo", (64, 128, 64, 10), mlp.batches(X, y, b)) for b in (32, 256)}
     grad_chain = ad.grad(chain)
     grad_rosen = ad.grad(rosen)
+
+    def staged(f, *args):  # the program run by a runner built with the paths as they are now
+        program = ad.jit(f).program(*args)
+        runners = {}
+
+        def run():
+            key = fast.in_place  # (_off patches it: another runner)
+            if key not in runners:
+                runners[key] = staging.Runner(program)
+            return runners[key](list(args))
+
+        return run
+
     return {
+        "staged Rosenbrock gradient, n = 1,000": staged(grad_rosen, x3),
+        "staged Rosenbrock gradient, n = 100,000": staged(grad_rosen, x5),
+        "staged Rosenbrock jvp, n = 100,000": staged(lambda x, v: ad.jvp(rosen, (x,), (v,)), x5, x5),
         "scalar chain (2,000 reps)": lambda: grad_chain(0.5),
         "Rosenbrock gradient, n = 10": lambda: grad_rosen(x1),
         "Rosenbrock gradient, n = 1,000": lambda: grad_rosen(x3),
@@ -102,6 +120,9 @@ ROWS = {
                          "Rosenbrock gradient, n = 100,000", "mlp-small epoch, batch 256"],
     "adjoints added in place": ["Rosenbrock gradient, n = 1,000", "Rosenbrock gradient, n = 100,000",
                                 "mlp-small epoch, batch 32", "mlp-small epoch, batch 256"],
+    "staged results written in place": ["staged Rosenbrock gradient, n = 1,000",
+                                        "staged Rosenbrock gradient, n = 100,000",
+                                        "staged Rosenbrock jvp, n = 100,000"],
 }
 
 
@@ -120,7 +141,8 @@ def _time(fn: Callable[[], object], budget: float = 0.05) -> float:
     return best
 
 
-def main(rounds: int = 7) -> int:
+def main(rounds: int = 7, kinds: tuple[str, ...] = ()) -> int:
+    """Every kind of path, or only ``kinds`` (``python -m benchmarks.fast_paths "scalar tapes"``)."""
     allocator.keep_freed_memory()
     if not fast.ENABLED:
         print("AUTODIFF_REFERENCE=1 is set: nothing to compare", file=sys.stderr)
@@ -129,6 +151,8 @@ def main(rounds: int = 7) -> int:
     print("| path | row | on / off (median of rounds; below 1: the path pays) | spread |")
     print("|---|---|---|---|")
     for kind, rows in ROWS.items():
+        if kinds and kind not in kinds:
+            continue
         for row in rows:
             ratios = []
             for _ in range(rounds):
@@ -142,4 +166,4 @@ def main(rounds: int = 7) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(kinds=tuple(sys.argv[1:])))

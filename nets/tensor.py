@@ -1089,7 +1089,8 @@ _SECOND_TIME = ("Trying to backward through the graph a second time (or directly
 # The primitives whose rules read their own output (PyTorch saves the result of these too)
 _READS_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid", "div", "pow", "softmax", "log_softmax", "logsumexp", "max",
                  "relu"}
-_ONLY_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid", "relu"}  # … and read nothing else (y, 1/2y, 1+y², 1−y², y(1−y), [y > 0])
+# … and read nothing else (y' = y, 1/2y, 1+y², 1−y², y(1−y), [y > 0])
+_ONLY_OUTPUT = {"exp", "sqrt", "tan", "tanh", "sigmoid", "relu"}
 _PAIRS = (_P["mul"], _P["matmul"], _P["linear"])  # the rule for one operand reads only the other
 def _reads_no_value(prim) -> bool:
     """Whether the primitive's rule reads no value (linear primitives and ±1 partials): nothing to save or free

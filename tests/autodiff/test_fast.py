@@ -142,7 +142,7 @@ def test_speed_paths_step_aside_inside_another_transformation():
 # --- staged results written in place (staging.Runner with fast.in_place) -------------------------------------
 def _staged_programs():
     rng = np.random.default_rng(7)
-    x32 = rng.uniform(-1.5, 1.5, 300).astype(np.float32)
+    x32 = rng.uniform(-1.5, 1.5, 2 * fast.IN_PLACE_MIN_SIZE).astype(np.float32)  # (large enough to write in place)
 
     def rosen(x):
         a, b = x[:-1], x[1:]
@@ -155,7 +155,7 @@ def _staged_programs():
         return ad.sum(ad.maximum(h, 0.1) * h)
 
     W = rng.standard_normal((6, 6)) / 3
-    x = rng.standard_normal(6)
+    x = rng.standard_normal((6, fast.IN_PLACE_MIN_SIZE // 4))  # a batch of columns: W @ h is (6, n)
     return [(ad.grad(rosen), (x32,)), (lambda x, v: ad.jvp(rosen, (x,), (v,)), (x32, np.ones_like(x32))),
             (ad.grad(chain, (0, 1)), (x, W)), (chain, (x, W))]
 
