@@ -6,6 +6,7 @@
 >>> t.forward("x1").output         # forward mode: one sweep per input
 >>> ad.numeric.grad(t, 1.5, 0.5)   # finite differences
 >>> t.to_sympy()                    # symbolic
+>>> step = ad.jit(ad.grad(f))       # staged: recorded once into a program, then run (print(step.trace(x)))
 """
 
 from . import allocator, numeric, symbolic, tables

@@ -292,10 +292,11 @@ class Stager(Level):
 
 
 # --- staging a function ----------------------------------------------------------------------------------
-def stage(f: Callable, args: tuple, what: str = "jit") -> tuple[Program, object]:
-    """``(program, output structure)`` of ``f`` called on staged values shaped like ``args`` (a pytree)."""
+def stage(f: Callable, args: tuple, named: Callable | None = None) -> tuple[Program, object]:
+    """``(program, output structure)`` of ``f`` called on staged values shaped like ``args`` (a pytree);
+    ``named``: the function that errors name (``jit(named)``), if not ``f``."""
     leaves, structure = pytree.flatten(args)
-    with new_level(lambda depth: Stager(depth, what, f)) as level:
+    with new_level(lambda depth: Stager(depth, "jit", named or f)) as level:
         inputs = [Var(_leaf(v, i)) for i, v in enumerate(leaves)]
         out = f(*pytree.unflatten(structure, [Staged(v, level) for v in inputs]))
         eqns, closure = level.eqns, level.closure
@@ -675,15 +676,23 @@ class jit:
         self._cache: dict = {}
         self._lock = threading.Lock()
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:  # (keyword arguments are arguments like the others: part of the signature)
+            return self._call((args, kwargs), self._with_keywords)
+        return self._call(args, self.f)
+
+    def _with_keywords(self, args: tuple, kwargs: dict):
+        return self.f(*args, **kwargs)
+
+    def _call(self, args: tuple, fn: Callable):
         leaves, structure = pytree.flatten(args)
         for v in leaves:
             if isinstance(v, Tracer):
-                return self._traced(args, leaves)
-        key = (structure, signature(leaves))
+                return self._traced(args, leaves, fn)
+        key = (fn is self.f, structure, signature(leaves))
         entry = self._cache.get(key)
         if entry is None:
-            program, out_structure = stage(self.f, args)
+            program, out_structure = stage(fn, args, self.f)
             if self.optimize:
                 program = optimize(program)
             if program.closure:  # (its constants belong to this call: run through the levels, keep nothing)
@@ -694,27 +703,27 @@ class jit:
         runner, out_structure = entry
         return pytree.unflatten(out_structure, runner(leaves))
 
-    def _traced(self, args: tuple, leaves: list):
+    def _traced(self, args: tuple, leaves: list, fn: Callable):
         """Called on traced values: inside an outer ``jit`` the function is staged into that program (its
         operations are that level's); under derivative levels the program runs through them."""
         for v in leaves:
             if isinstance(primal(v), Staged):
-                return self.f(*args)
-        program, out_structure = self._program(args)
+                return fn(*args)
+        program, out_structure = self._program(args, fn)
         return pytree.unflatten(out_structure, run_bound(program, leaves))
 
-    def _program(self, args: tuple) -> tuple[Program, object]:
+    def _program(self, args: tuple, fn: Callable) -> tuple[Program, object]:
         leaves, structure = pytree.flatten(args)
-        key = (structure, signature([example(v) if isinstance(v, Tracer) else v for v in leaves]))
+        key = (fn is self.f, structure, signature([example(v) if isinstance(v, Tracer) else v for v in leaves]))
         entry = self._cache.get(key)
         if entry is not None:
             return entry[0].program, entry[1]
-        program, out_structure = stage(self.f, args)
+        program, out_structure = stage(fn, args, self.f)
         return (optimize(program) if self.optimize else program), out_structure
 
     def program(self, *args) -> Program:
         """The (optimized) program staged for arguments like ``args``."""
-        return self._program(args)[0]
+        return self._program(args, self.f)[0]
 
     def trace(self, *args, names: list[str] | None = None):
         """The program staged for ``args``, evaluated at ``args``, as a numbered :class:`~autodiff.trace.Trace`;

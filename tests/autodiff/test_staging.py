@@ -173,6 +173,7 @@ def test_value_dependent_python_raises_and_names_the_line(body, what):
     with pytest.raises(ad.StagingError) as e:
         ad.jit(namespace["f"])(1.5)
     assert what in str(e.value) and "user_code.py" in str(e.value) and "ad.where" in str(e.value)
+    assert "jit(f)" in str(e.value)
     assert ad.jit(lambda x: ad.where(x > 0, x, -x))(-1.5) == 1.5  # the staged choice
 
 
@@ -289,3 +290,20 @@ def test_outputs_are_the_callers_to_change():
     again = g(x, y)
     np.testing.assert_array_equal(again[0], np.zeros(3))
     np.testing.assert_array_equal(again[1], 2 * y)
+
+
+def test_keyword_arguments_are_arguments():
+    stagings = []
+
+    def f(x, *, scale=1.0, shift):
+        stagings.append(1)
+        return ad.sum(x * scale) + shift
+
+    jf = ad.jit(f)
+    x = np.arange(3.0)
+    assert jf(x, scale=2.0, shift=1.0) == 7.0
+    assert jf(x, scale=3.0, shift=0.5) == 9.5  # new values, the same program
+    assert jf(x, shift=1.0) == 4.0  # another structure: staged again
+    assert len(stagings) == 2
+    g = ad.jit(ad.grad(lambda x, w: ad.sum(w * x * x)))
+    np.testing.assert_allclose(g(x, w=2.0), 4 * x)
