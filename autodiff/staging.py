@@ -13,7 +13,10 @@ line (use ``ad.where``). The signature — the arguments' nesting, shapes and dt
 a new signature stages again.
 
 Programs go through small passes, each a function from a program to a program (:func:`simplify`,
-:func:`eliminate_dead_code`), and the runner drops each value after its last use (:func:`last_uses`).
+:func:`eliminate_common_subexpressions`, :func:`eliminate_dead_code`; :func:`optimize` runs the three). The
+:class:`Runner` drops each value after its last use (:func:`last_uses`); where ``autodiff/fast.py`` is on,
+it also writes an elementwise result into the array of an operand read there for the last time
+(:func:`buffer_plan`).
 """
 
 from __future__ import annotations
@@ -79,6 +82,23 @@ class Eqn:
         return found
 
 
+def map_params(params: dict, f: Callable) -> dict:
+    """``params`` with ``f`` applied to each Var in them (a parameter's value, or an item of a tuple: an
+    index); the same dict when nothing changes."""
+    out = None
+    for k, v in params.items():
+        if type(v) is Var:
+            v = f(v)
+        elif type(v) is tuple and any(type(i) is Var for i in v):
+            v = tuple(f(i) if type(i) is Var else i for i in v)
+        else:
+            continue
+        if out is None:
+            out = dict(params)
+        out[k] = v
+    return params if out is None else out
+
+
 class Program:
     """``inputs`` (Vars), ``eqns`` (in evaluation order), ``outputs`` (Vars or constants). ``closure``: the
     program holds values traced by outer levels (a function closing over them), so it is run through the
@@ -97,17 +117,23 @@ class Program:
 
     def __str__(self) -> str:
         names = {v: f"v{i + 1}" for i, v in enumerate(self.inputs)}
+
+        def show(a) -> str:
+            return names.get(a, "?") if type(a) is Var else _short(a)
+
         lines = [f"inputs: {', '.join(names[v] + _aval(v.example) for v in self.inputs)}"]
         for e in self.eqns:
             names[e.out] = f"v{len(names) + 1}"
-
-            def show(a):
-                return names.get(a, "?") if type(a) is Var else _short(a)
-
-            shown = {k: (show(v) if type(v) is Var else v) for k, v in e.params.items()}
+            shown = map_params(e.params, lambda v: _Name(show(v)))
             lines.append(f"{names[e.out]} = {e.prim.format([show(a) for a in e.args], shown)}")
-        lines.append(f"outputs: {', '.join(names.get(o, '?') if type(o) is Var else _short(o) for o in self.outputs)}")
+        lines.append(f"outputs: {', '.join(show(o) for o in self.outputs)}")
         return "\n".join(lines)
+
+
+class _Name(str):
+    """A variable's name standing where a parameter's value would print."""
+
+    __slots__ = ()
 
 
 def _short(v) -> str:
@@ -437,8 +463,7 @@ def simplify(program: Program) -> Program:
     fold = not program.closure  # (a program with outer levels' values in it is run through the levels)
     for e in program.eqns:
         args = tuple(sub(a) for a in e.args)
-        params = {k: (sub(v) if type(v) is Var else tuple(sub(i) for i in v) if type(v) is tuple else v)
-                  for k, v in e.params.items()} if e.params else e.params
+        params = map_params(e.params, sub)
         e = Eqn(e.prim, args, params, e.out)
         if fold and not e.reads():
             replace[e.out] = evaluate(e.prim, choose_backend(args), args, params)
@@ -485,9 +510,7 @@ def eliminate_common_subexpressions(program: Program) -> Program:
 
     eqns = []
     for e in program.eqns:
-        e = Eqn(e.prim, tuple(sub(a) for a in e.args), {k: (sub(v) if type(v) is Var else tuple(
-            sub(i) for i in v) if type(v) is tuple else v) for k, v in e.params.items()} if e.params else e.params,
-            e.out)
+        e = Eqn(e.prim, tuple(sub(a) for a in e.args), map_params(e.params, sub), e.out)
         key = _key(e)
         if key is not None and key in seen:
             replace[e.out] = seen[key]
@@ -649,9 +672,7 @@ def run_bound(program: Program, leaves: list) -> list:
         return env[a] if type(a) is Var else a
 
     for e in program.eqns:
-        params = {k: (get(v) if type(v) is Var else tuple(get(i) for i in v) if type(v) is tuple else v)
-                  for k, v in e.params.items()} if e.params else e.params
-        env[e.out] = apply(e.prim, tuple(get(a) for a in e.args), params)
+        env[e.out] = apply(e.prim, tuple(get(a) for a in e.args), map_params(e.params, get))
     return [get(o) for o in program.outputs]
 
 

@@ -296,7 +296,7 @@ class Trace:
 def trace_program(program, leaves: list, labels: Sequence[str], fn: Callable | None = None) -> Trace:
     """A staged program (:mod:`autodiff.staging`) evaluated at ``leaves`` as a numbered trace: v1…vn are
     its inputs and equations. A parameter the program computes (an index, a condition) prints as its row."""
-    from .staging import Var
+    from .staging import Var, map_params
 
     nodes: dict = {}
     inputs = []
@@ -304,22 +304,14 @@ def trace_program(program, leaves: list, labels: Sequence[str], fn: Callable | N
         nodes[var] = Node(value, name=label)
         inputs.append(nodes[var])
     tape = []
-    computed = {}  # node -> its parameters with the rows they read
+    computed = {}  # node -> its parameters with the nodes they read in place of values
     for e in program.eqns:
-        def get(a):
-            return nodes[a] if type(a) is Var else a
-
-        def value(a):
-            return nodes[a].value if type(a) is Var else a
-
-        args = tuple(get(a) for a in e.args)
-        params = {k: (value(v) if type(v) is Var else tuple(value(i) for i in v) if type(v) is tuple else v)
-                  for k, v in e.params.items()}
-        vals = [value(a) for a in e.args]
+        args = tuple(nodes[a] if type(a) is Var else a for a in e.args)
+        vals = [a.value if type(a) is Node else a for a in args]
+        params = map_params(e.params, lambda v: nodes[v].value)
         node = Node(evaluate(e.prim, choose_backend(vals), vals, params), e.prim, args, params)
-        if any(type(v) is Var or (type(v) is tuple and any(type(i) is Var for i in v)) for v in e.params.values()):
-            computed[node] = {k: (get(v) if type(v) is Var else tuple(get(i) for i in v) if type(v) is tuple else v)
-                              for k, v in e.params.items()}
+        if params is not e.params:
+            computed[node] = map_params(e.params, lambda v: nodes[v])
         nodes[e.out] = node
         tape.append(node)
     outputs = [nodes[o] if type(o) is Var else o for o in program.outputs]
@@ -327,10 +319,11 @@ def trace_program(program, leaves: list, labels: Sequence[str], fn: Callable | N
              for node, params in computed.items()}
     t = Trace(outputs, inputs, labels, len(outputs) != 1, fn, tape=tape, reads=reads)
     for node, params in computed.items():
-        if node in t._index:
-            t._index[node].shown = {k: (_ShownName(t._index[v].name) if isinstance(v, Node) else
-                                        tuple(_ShownName(t._index[i].name) if isinstance(i, Node) else i for i in v)
-                                        if type(v) is tuple else v) for k, v in params.items()}
+        if node not in t._index:
+            continue
+        t._index[node].shown = {k: (_ShownName(t._index[v].name) if isinstance(v, Node) else
+                                    tuple(_ShownName(t._index[i].name) if isinstance(i, Node) else i for i in v)
+                                    if type(v) is tuple else v) for k, v in params.items()}
     return t
 
 

@@ -79,6 +79,8 @@ def test_arrays_max_indexing_and_where_with_staged_conditions():
         return ad.sum(ad.where(h > 0, h * h, 0.1 * h)) + ad.max(x) + ad.sum(picked) * ad.mean(x)
 
     jf, jg = ad.jit(f), ad.jit(ad.grad(f, (0, 1)))
+    shown = str(jf.program(np.ones(5), np.ones((4, 5)), np.array([0, 1, 2])))
+    assert "v6 = v5[v3]" in shown and "where(v7, " in shown and "Var" not in shown  # computed parameters by name
     for _ in range(3):
         x, W = rng.standard_normal(5), rng.standard_normal((4, 5))
         labels = rng.integers(0, 4, size=3)
