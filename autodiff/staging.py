@@ -137,6 +137,9 @@ class _Name(str):
 
 
 def _short(v) -> str:
+    """A constant as a program prints it: a number as itself, a large array by its shape."""
+    if isinstance(v, np.generic):
+        return repr(v.item())
     return f"<{'×'.join(map(str, v.shape))} array>" if isinstance(v, np.ndarray) and v.size > 6 else repr(v)
 
 
