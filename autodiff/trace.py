@@ -295,7 +295,8 @@ class Trace:
 
 def trace_program(program, leaves: list, labels: Sequence[str], fn: Callable | None = None) -> Trace:
     """A staged program (:mod:`autodiff.staging`) evaluated at ``leaves`` as a numbered trace: v1…vn are
-    its inputs and equations. A parameter the program computes (an index, a condition) prints as its row."""
+    its inputs and equations. A parameter the program computes (an index, a condition) prints as its row;
+    the trace keeps its value at ``leaves`` (so :meth:`Trace.at` reuses it, as it reuses a recorded branch)."""
     from .staging import Var, map_params
 
     nodes: dict = {}

@@ -309,3 +309,18 @@ def test_keyword_arguments_are_arguments():
     assert len(stagings) == 2
     g = ad.jit(ad.grad(lambda x, w: ad.sum(w * x * x)))
     np.testing.assert_allclose(g(x, w=2.0), 4 * x)
+
+
+def test_a_jitted_function_on_eager_tensors_records_for_backward():
+    import nets
+
+    def f(w, x):
+        return ad.sum(ad.tanh(x @ w) * w[0])
+
+    w0, x0 = np.random.default_rng(5).standard_normal((2, 3)), np.random.default_rng(6).standard_normal((4, 2))
+    grads = []
+    for fn in (f, ad.jit(f)):  # the program runs through the eager level, which records as PyTorch does
+        w = nets.tensor(w0, requires_grad=True)
+        fn(w, nets.tensor(x0)).backward()
+        grads.append(w.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-14)
