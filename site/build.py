@@ -206,10 +206,12 @@ def write_explorers(docs: Path) -> list[tuple[str, str]]:
 
 
 API = {
-    "autodiff": ["autodiff", "autodiff.transforms", "autodiff.staging", "autodiff.pytree", "autodiff.trace",
-                 "autodiff.primitives.core", "autodiff.primitives.indicators", "autodiff.reverse",
-                 "autodiff.forward", "autodiff.fast", "autodiff.allocator", "autodiff.explorer", "autodiff.tables",
-                 "autodiff.render", "autodiff.parse", "autodiff.compare", "autodiff.numeric", "autodiff.symbolic"],
+    "autodiff": ["autodiff", "autodiff.transforms", "autodiff.staging", "autodiff.staging.jitted",
+                 "autodiff.staging.program", "autodiff.staging.tracer", "autodiff.staging.passes",
+                 "autodiff.staging.runner", "autodiff.pytree", "autodiff.trace", "autodiff.primitives.core",
+                 "autodiff.primitives.indicators", "autodiff.reverse", "autodiff.forward", "autodiff.fast",
+                 "autodiff.allocator", "autodiff.explorer", "autodiff.tables", "autodiff.render", "autodiff.parse",
+                 "autodiff.compare", "autodiff.numeric", "autodiff.symbolic"],
     "nets": ["nets", "nets.nn", "nets.optim", "nets.data", "nets.func", "nets.train", "nets.metrics"],
 }
 
