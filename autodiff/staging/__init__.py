@@ -17,6 +17,10 @@ Programs go through small passes, each a function from a program to a program (:
 :class:`Runner` drops each value after its last use (:func:`last_uses`); where ``autodiff/fast.py`` is on,
 it also writes an elementwise result into the array of an operand read there for the last time
 (:func:`buffer_plan`).
+
+Modules, in the order a call meets them: ``jitted.py`` (``jit``: the signature, the cache, the call),
+``tracer.py`` (the staging level and its values), ``program.py`` (what a program is), ``passes.py`` and
+``runner.py``.
 """
 
 from .jitted import jit
