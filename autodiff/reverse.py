@@ -319,6 +319,9 @@ def output_seeds(outputs: Sequence, seed) -> list:
                 raise ValueError(f"an output has shape {np.shape(primal(o.value))}: give a seed (an adjoint of that "
                                  "shape) to choose which combination of outputs to differentiate")
         return [unit_seed(o.value) for o in outputs]
+    if len(outputs) > 1 and not isinstance(seed, (list, tuple)):
+        raise ValueError(f"this trace has {len(outputs)} outputs: give a seed per output (a list of adjoints), "
+                         "e.g. [1.0, 0.0] to differentiate the first")
     seeds = list(seed) if len(outputs) > 1 else [seed]
     if len(seeds) != len(outputs):
         raise ValueError(f"got {len(seeds)} seeds for {len(outputs)} outputs; give one adjoint per output")

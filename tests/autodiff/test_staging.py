@@ -324,3 +324,20 @@ def test_a_jitted_function_on_eager_tensors_records_for_backward():
         fn(w, nets.tensor(x0)).backward()
         grads.append(w.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-14)
+
+
+def test_a_program_trace_tabulates_renders_and_explores_like_any_trace():
+    def f(x1, x2):
+        return x1 * x2 + ad.exp(x1 * x2) - ad.sin(x2)
+
+    t = ad.jit(ad.grad(f, (0, 1))).trace(1.5, 0.5)
+    assert "exp" in t.render().source and t.render().source.count("->") >= 10
+    with pytest.raises(ValueError, match="a seed per output"):
+        t.reverse()  # two outputs: which combination to differentiate is the caller's choice
+    _close(t.reverse([1.0, 0.0]).gradient, ad.hessian(f, (0, 1))(1.5, 0.5)[0])
+    assert "v̄" in ad.jit(f).trace(1.5, 0.5).render(show="adjoint").source
+    primal, tangent, adjoint = ad.tables.trace_tables(t, wrt=["x1"], seed=[1.0, 0.0])
+    assert "v4" in primal.to_text() and "v̇" in tangent.to_text() and "v̄" in adjoint.to_text()
+    assert "<svg" in t.to_html() or "<html" in t.to_html().lower()
+    nx = t.to_networkx()
+    assert nx.number_of_nodes() == len(t.nodes)
