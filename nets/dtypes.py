@@ -70,19 +70,14 @@ _C10_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "
 
 def dtype_of(x) -> np.dtype | None:
     """The dtype of an array, a tensor or any autodiff tracer, read from its metadata, never from its values (so it
-    works on a value staged without one); None for Python numbers, which adapt to the other operand's dtype.
-
-    (Until the tracer base class has a ``dtype`` property, a tracer's dtype is that of its innermost primal.)
-    """
+    works on a value staged without one); None for Python numbers, which adapt to the other operand's dtype."""
     if isinstance(x, (np.ndarray, np.generic)):
         return x.dtype
     if not isinstance(x, Tracer):
         return None
-    d = getattr(x, "dtype", None)
-    if d is not None:
-        return np.dtype(d)
-    v = primal(x)
-    return v.dtype if isinstance(v, (np.ndarray, np.generic)) else None
+    if isinstance(primal(x), (int, float)) and not isinstance(primal(x), Tracer):
+        return None  # (a traced Python number adapts as the number does)
+    return np.dtype(x.dtype)
 
 
 _dtype = dtype_of
