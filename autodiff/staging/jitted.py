@@ -9,7 +9,7 @@ from .. import pytree
 from ..primitives import Tracer, primal
 from ..primitives.core import example
 from .passes import optimize
-from .program import Program
+from .program import Program, forget_examples
 from .runner import Runner, run_bound
 from .tracer import Staged, _leaf, signature, stage
 
@@ -56,6 +56,7 @@ class jit:
             if program.closure:  # (its constants belong to this call: run through the levels, keep nothing)
                 return pytree.unflatten(out_structure, run_bound(program, [_leaf(v, i) for i, v in enumerate(leaves)]))
             entry = (Runner(program), out_structure)
+            forget_examples(program)  # (a cached program keeps shapes and dtypes, not the first call's arrays)
             with self._lock:
                 self._cache[key] = entry
         runner, out_structure = entry
@@ -80,8 +81,9 @@ class jit:
         return (optimize(program) if self.optimize else program), out_structure
 
     def program(self, *args) -> Program:
-        """The (optimized) program staged for arguments like ``args``."""
-        return self._program(args, self.f)[0]
+        """The (optimized) program staged for ``args``, its variables' examples being their values at ``args``."""
+        program = stage(self.f, args, self.f)[0]
+        return optimize(program) if self.optimize else program
 
     def trace(self, *args, names: list[str] | None = None):
         """The program staged for ``args``, evaluated at ``args``, as a numbered :class:`~autodiff.trace.Trace`;

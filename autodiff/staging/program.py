@@ -110,3 +110,12 @@ def _short(v) -> str:
     if isinstance(v, np.generic):
         return repr(v.item())
     return f"<{'×'.join(map(str, v.shape))} array>" if isinstance(v, np.ndarray) and v.size > 6 else repr(v)
+
+
+def forget_examples(program: Program) -> None:
+    """Replace the examples of the program's variables by arrays of one element broadcast to their shape: the
+    shapes and dtypes stay, the staging call's values (every intermediate array) are let go."""
+    variables = [*program.inputs, *(e.out for e in program.eqns)]
+    for v in variables:
+        if type(v.example) is np.ndarray and v.example.size > 1:
+            v.example = np.broadcast_to(np.zeros((), v.example.dtype), v.example.shape)

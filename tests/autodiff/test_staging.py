@@ -341,3 +341,20 @@ def test_a_program_trace_tabulates_renders_and_explores_like_any_trace():
     assert "<svg" in t.to_html() or "<html" in t.to_html().lower()
     nx = t.to_networkx()
     assert nx.number_of_nodes() == len(t.nodes)
+
+
+def test_a_cached_program_keeps_no_intermediate_arrays():
+    def f(x):
+        for _ in range(10):
+            x = ad.sin(x) * 1.5 + x  # ten intermediate arrays of 8 MB each
+        return ad.sum(x)
+
+    x = np.linspace(0, 1, 1_000_000)
+    jf = ad.jit(ad.grad(f))
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    g = jf(x)  # staged and cached
+    kept = tracemalloc.get_traced_memory()[0] - before - g.nbytes
+    tracemalloc.stop()
+    assert kept < 2 * x.nbytes  # (the program and its constants; not the staging call's intermediates)
+    np.testing.assert_allclose(jf(x * 0.5), ad.grad(f)(x * 0.5), rtol=1e-12)
