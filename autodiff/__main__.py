@@ -119,6 +119,14 @@ def _check_options(args) -> None:
         raise UsageError(f"--digits must be between 1 and 17, got {args.digits}")
 
 
+def reader_left() -> int:
+    """The exit status when the command's output was piped to a reader that left (``| head``): not an error to
+    report. Standard output goes to /dev/null, so that flushing it at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
+
+
 def folder_problem(directory: str) -> str | None:
     """Why ``directory`` could not be created or written into, or None (checked by making and dropping a
     temporary file in its nearest existing ancestor, so nothing is left behind). Both commands use it."""
@@ -265,10 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GraphvizNotFoundError as e:
         print(f"{PROG}: error: {_one_line(e)}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # e.g. `autodiff ... | head`: the reader left, which is not an error to report
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so that flushing stdout at exit does not fail again
-        return 1
+    except BrokenPipeError:  # e.g. `autodiff ... | head`
+        return reader_left()
     except OSError as e:  # a directory that cannot be created, a full disk, a permission
         where = f": {e.filename}" if e.filename else ""
         print(f"{PROG}: error: cannot write{where}: {e.strerror or e}", file=sys.stderr)

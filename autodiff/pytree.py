@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 LEAF = None  # the description of a leaf
 
 
@@ -53,9 +55,15 @@ def _build(structure, it):
     return tuple(items) if structure[0] == "tuple" else items
 
 
-def is_leaf(tree) -> bool:
-    t = type(tree)
-    return not (t is tuple or t is list or t is dict)
+def is_container(arg) -> bool:
+    """A dict, or a list or tuple holding arrays, traced values or containers: differentiated leaf by leaf (a
+    list of plain numbers is one array, as everywhere in autodiff)."""
+    from .primitives import Tracer
+
+    if isinstance(arg, dict):
+        return True
+    return isinstance(arg, (list, tuple)) and any(
+        isinstance(a, (np.ndarray, Tracer)) or is_container(a) for a in arg)
 
 
 def leaf_names(tree, name: str) -> list[str]:

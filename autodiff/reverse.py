@@ -43,11 +43,12 @@ def evaluate_saving(prim: Primitive, xs: list, params: dict, plain: bool = False
     """(value, saved) for a node being recorded: with the residual when the values are plain arrays.
     ``plain``: no value is a tracer (the eager level, below every other), so the rule is evaluated directly."""
     keep = RESIDUALS.get(prim)
-    if keep is not None and (plain or not any(isinstance(x, Tracer) for x in xs)):
-        return keep(NUMPY, *xs, **params)
-    if keep is not None and all(primal(x) is x for x in xs if isinstance(x, Tracer)):
-        # values of a program being staged (and nothing else): the program keeps the residual too
-        return keep(GENERIC, *xs, **params)
+    if keep is not None:
+        if plain or not any(isinstance(x, Tracer) for x in xs):
+            return keep(NUMPY, *xs, **params)
+        if all(x.opaque for x in xs if isinstance(x, Tracer)):
+            # values of a program being staged, and nothing else: the program computes the residual as well
+            return keep(GENERIC, *xs, **params)
     return (evaluate(prim, choose_backend(xs), xs, params) if plain else apply(prim, xs, params)), None
 
 

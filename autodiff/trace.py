@@ -297,7 +297,7 @@ def trace_program(program, leaves: list, labels: Sequence[str], fn: Callable | N
     """A staged program (:mod:`autodiff.staging`) evaluated at ``leaves`` as a numbered trace: v1…vn are
     its inputs and equations. A parameter the program computes (an index, a condition) prints as its row;
     the trace keeps its value at ``leaves`` (so :meth:`Trace.at` reuses it, as it reuses a recorded branch)."""
-    from .staging import Var, map_params
+    from .staging.program import Var, _Name, map_params
 
     nodes: dict = {}
     inputs = []
@@ -305,33 +305,23 @@ def trace_program(program, leaves: list, labels: Sequence[str], fn: Callable | N
         nodes[var] = Node(value, name=label)
         inputs.append(nodes[var])
     tape = []
-    computed = {}  # node -> its parameters with the nodes they read in place of values
+    computed = {}  # node -> its equation, where a parameter is computed by the program
     for e in program.eqns:
         args = tuple(nodes[a] if type(a) is Var else a for a in e.args)
         vals = [a.value if type(a) is Node else a for a in args]
         params = map_params(e.params, lambda v: nodes[v].value)
         node = Node(evaluate(e.prim, choose_backend(vals), vals, params), e.prim, args, params)
         if params is not e.params:
-            computed[node] = map_params(e.params, lambda v: nodes[v])
+            computed[node] = e
         nodes[e.out] = node
         tape.append(node)
     outputs = [nodes[o] if type(o) is Var else o for o in program.outputs]
-    reads = {node: [i for v in params.values() for i in (v if type(v) is tuple else (v,)) if isinstance(i, Node)]
-             for node, params in computed.items()}
+    reads = {node: [nodes[v] for v in e.reads()] for node, e in computed.items()}
     t = Trace(outputs, inputs, labels, len(outputs) != 1, fn, tape=tape, reads=reads)
-    for node, params in computed.items():
-        if node not in t._index:
-            continue
-        t._index[node].shown = {k: (_ShownName(t._index[v].name) if isinstance(v, Node) else
-                                    tuple(_ShownName(t._index[i].name) if isinstance(i, Node) else i for i in v)
-                                    if type(v) is tuple else v) for k, v in params.items()}
+    for node, e in computed.items():
+        if node in t._index:
+            t._index[node].shown = map_params(e.params, lambda v: _Name(t._index[nodes[v]].name))
     return t
-
-
-class _ShownName(str):
-    """A row's name standing where a parameter's value would print."""
-
-    __slots__ = ()
 
 
 def _signature_names(f: Callable, n: int) -> list[str]:

@@ -123,7 +123,7 @@ def _record(f: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...], what:
     arguments ``nums``. The level is closed on return: what happens next (the sweeps) is seen by outer
     levels."""
     with new_level(lambda depth: recorder(depth, what, f)) as level:
-        nodes = {i: _input_nodes(args[i], f"x{i + 1}", level) for i in nums}
+        nodes = {i: _Inputs(args[i], f"x{i + 1}", level) for i in nums}
         out = f(*[nodes[i].tree if i in nodes else a for i, a in enumerate(args)], **kwargs)
         tape = level.tape
     return nodes, out, level, tape
@@ -136,7 +136,7 @@ class _Inputs:
     __slots__ = ("tree", "leaves", "structure")
 
     def __init__(self, arg, name: str, level):
-        if is_container(arg):
+        if pytree.is_container(arg):
             values, self.structure = pytree.flatten(arg)
             self.leaves = [Node(as_input(v), name=f"{name}[{i}]", level=level) for i, v in enumerate(values)]
             self.tree = pytree.unflatten(self.structure, self.leaves)
@@ -149,17 +149,6 @@ class _Inputs:
         """``pick(node)`` for each input node, in the argument's own nesting."""
         return pytree.unflatten(self.structure, [pick(n) for n in self.leaves])
 
-
-_input_nodes = _Inputs
-
-
-def is_container(arg) -> bool:
-    """A dict, or a list or tuple holding arrays or containers: differentiated leaf by leaf (a list of plain
-    numbers is one array, as everywhere in autodiff)."""
-    if isinstance(arg, dict):
-        return True
-    return isinstance(arg, (list, tuple)) and any(
-        isinstance(a, (np.ndarray, Tracer)) or is_container(a) for a in arg)
 
 
 def _check_output(f, out, what: str):

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from autodiff.__main__ import folder_problem
+from autodiff.__main__ import folder_problem, reader_left
 
 DATASETS = ("digits", "breast_cancer", "moons", "spirals", "blobs", "regression", "musk")
 MODELS = ("mlp", "logistic", "softmax", "linear")
@@ -537,10 +537,8 @@ def main(argv: list[str] | None = None) -> int:
     except FloatingPointError as e:  # NonFiniteLossError: the run diverged
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # e.g. `nets evaluate ... | head`: the reader left, which is not an error to report
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so that flushing stdout at exit does not fail again
-        return 1
+    except BrokenPipeError:  # e.g. `nets evaluate ... | head`
+        return reader_left()
     except OSError as e:  # a full disk, a file that vanished, a permission
         where = f": {e.filename!r}" if e.filename else ""
         print(f"{prog}: error: {e.strerror or e}{where}", file=sys.stderr)

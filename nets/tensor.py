@@ -1008,14 +1008,9 @@ class Tensor(Node):
     def __isub__(self, other) -> Tensor:
         return self._inplace(lambda x: x - other)
 
-    def __imul__(self, other) -> Tensor:
-        return self._inplace(lambda x: x * other)
-
-    def __itruediv__(self, other) -> Tensor:
-        return self._inplace(lambda x: x / other)
-
-    def __ipow__(self, other) -> Tensor:
-        return self._inplace(lambda x: x.pow(other))
+    __imul__ = mul_
+    __itruediv__ = div_
+    __ipow__ = pow_
 
     def __setitem__(self, index, value) -> None:
         if self.requires_grad and self.prim is None and is_grad_enabled():

@@ -36,17 +36,15 @@ import math
 
 import numpy as np
 
-from .core import Primitive, Tracer, register
+from .core import Primitive, register
 from .elementwise import elementwise
-from .indicators import indicator, max_shift
+from .indicators import indicator
 
 
 def _shift(m, x, axis):
-    """The (constant) row maximum to subtract before exponentiating; 0 where it is not finite."""
-    v = m.primal(x)
-    if isinstance(v, Tracer):  # a value of a program being staged: the shift is computed at each run
-        return indicator("max_shift", v, axis=axis)
-    return max_shift(m, v, axis)
+    """The (constant) row maximum to subtract before exponentiating; 0 where it is not finite (an indicator:
+    computed directly on arrays, a row of a program being staged)."""
+    return indicator("max_shift", m.primal(x), axis=axis)
 
 
 def _t(m, w):
